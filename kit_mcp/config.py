@@ -1,0 +1,119 @@
+"""Settings: which backend to call and with which credential.
+
+The environment variable names are a public contract (README, manifests and client
+configs use them). Precedence is CLI flag > environment > default.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal, get_args
+
+from pydantic import SecretStr
+
+Backend = Literal["maton", "kit", "sandbox"]
+BACKENDS: tuple[Backend, ...] = get_args(Backend)
+
+DEFAULT_MATON_GATEWAY_URL = "https://gateway.maton.ai"
+DEFAULT_MATON_CONTROL_URL = "https://ctrl.maton.ai"
+DEFAULT_KIT_API_URL = "https://api.kit.com"
+
+# (name, meaning) for --help and the README; kept beside the code that reads them.
+ENVIRONMENT: tuple[tuple[str, str], ...] = (
+    ("MATON_API_KEY", "Maton API key; selects the Maton gateway backend (the default)"),
+    ("MATON_CONNECTION", "Maton connection id to pin (header Maton-Connection); optional"),
+    ("MATON_GATEWAY_URL", f"Maton gateway base URL (default {DEFAULT_MATON_GATEWAY_URL})"),
+    ("MATON_CONTROL_URL", f"Maton connections API base URL (default {DEFAULT_MATON_CONTROL_URL})"),
+    ("KIT_API_KEY", "Kit v4 API key; selects the Kit direct backend"),
+    ("KIT_ACCESS_TOKEN", "Kit OAuth access token; selects the Kit direct backend"),
+    ("KIT_API_URL", f"Kit API base URL (default {DEFAULT_KIT_API_URL})"),
+    ("KIT_MCP_BACKEND", "force a backend: maton, kit or sandbox"),
+    ("KIT_MCP_TIMEOUT", "seconds to wait for Kit to answer one request (default 30)"),
+    ("KIT_MCP_MAX_RETRY_WAIT", "longest Retry-After, in seconds, sat through before giving up (default 20)"),
+    ("KIT_MCP_LOG_LEVEL", "DEBUG, INFO, WARNING (default) or ERROR; logs go to stderr"),
+)
+
+
+class ConfigError(ValueError):
+    """A setting has a value kit-mcp cannot use."""
+
+
+def _secret(env: Mapping[str, str], name: str) -> SecretStr | None:
+    value = env.get(name, "").strip()
+    return SecretStr(value) if value else None
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be positive, got {raw!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the gateway client needs. Secrets are SecretStr so a repr never leaks them."""
+
+    backend: Backend | None
+    maton_api_key: SecretStr | None = None
+    maton_connection: str | None = None
+    maton_gateway_url: str = DEFAULT_MATON_GATEWAY_URL
+    maton_control_url: str = DEFAULT_MATON_CONTROL_URL
+    kit_api_key: SecretStr | None = None
+    kit_access_token: SecretStr | None = None
+    kit_api_url: str = DEFAULT_KIT_API_URL
+    timeout: float = 30.0
+    max_retry_wait: float = 20.0
+    # Base of the exponential backoff between retries; tests shrink it.
+    backoff: float = 0.5
+    retries: int = 2
+    extra_secrets: tuple[str, ...] = field(default=())
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, *, backend: str | None = None) -> Settings:
+        """Read settings from the environment; `backend` (from --sandbox or --backend) wins over KIT_MCP_BACKEND."""
+        env = os.environ if env is None else env
+        maton_key = _secret(env, "MATON_API_KEY")
+        kit_key = _secret(env, "KIT_API_KEY")
+        kit_token = _secret(env, "KIT_ACCESS_TOKEN")
+        chosen = (backend or env.get("KIT_MCP_BACKEND", "")).strip().lower() or None
+        if chosen is not None and chosen not in BACKENDS:
+            raise ConfigError(f"KIT_MCP_BACKEND must be one of {', '.join(BACKENDS)}, got {chosen!r}")
+        if chosen is None:
+            # Maton is the default when its key is present; otherwise a Kit credential picks Kit direct.
+            if maton_key is not None:
+                chosen = "maton"
+            elif kit_key is not None or kit_token is not None:
+                chosen = "kit"
+        return cls(
+            backend=chosen,  # type: ignore[arg-type]  # checked against BACKENDS above
+            maton_api_key=maton_key,
+            maton_connection=env.get("MATON_CONNECTION", "").strip() or None,
+            maton_gateway_url=_url(env, "MATON_GATEWAY_URL", DEFAULT_MATON_GATEWAY_URL),
+            maton_control_url=_url(env, "MATON_CONTROL_URL", DEFAULT_MATON_CONTROL_URL),
+            kit_api_key=kit_key,
+            kit_access_token=kit_token,
+            kit_api_url=_url(env, "KIT_API_URL", DEFAULT_KIT_API_URL),
+            timeout=_float(env, "KIT_MCP_TIMEOUT", 30.0),
+            max_retry_wait=_float(env, "KIT_MCP_MAX_RETRY_WAIT", 20.0),
+        )
+
+    def secrets(self) -> list[str]:
+        """Every credential value, for redaction."""
+        found = [s.get_secret_value() for s in (self.maton_api_key, self.kit_api_key, self.kit_access_token) if s]
+        return [*found, *self.extra_secrets]
+
+
+def _url(env: Mapping[str, str], name: str, default: str) -> str:
+    value = env.get(name, "").strip() or default
+    if not value.startswith(("http://", "https://")):
+        raise ConfigError(f"{name} must be an http(s) URL, got {value!r}")
+    return value.rstrip("/")

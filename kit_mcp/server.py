@@ -1,0 +1,73 @@
+"""Builds the MCP server: every ToolGroup's tools, registered against one shared Gateway."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mcp.server import MCPServer
+from mcp.server.mcpserver.tools import Tool
+
+from kit_mcp import __version__
+from kit_mcp.gateway import Gateway
+from kit_mcp.tools import GROUPS
+
+INSTRUCTIONS = """\
+Manage a Kit (ConvertKit) email account. Ids come from the list_ tools.
+Lists return next_cursor: pass it as `after` for the next page (no next_cursor: last page); \
+prev_cursor goes in `before`. per_page is at most 1000; keep it small and filter (status, email_address, \
+dates) rather than page through everything.
+Subscriber `fields` use custom field keys from list_custom_fields.
+Tagging and adding to forms or sequences can trigger automations and emails: confirm bulk writes with the user.
+Writes say created=false when the thing already existed. Errors say what to fix; rate limits say when to retry."""
+
+
+def compact_schema(schema: Any) -> Any:
+    """Drop what pydantic adds that a model does not need: titles, `null` branches, null/false defaults.
+
+    Every word of an input schema is paid for on each tools/list; arguments stay optional
+    through `required`, and validation still runs on the full pydantic model.
+    """
+    if isinstance(schema, list):
+        return [compact_schema(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key == "title" and isinstance(value, str):
+            continue
+        if key == "default" and (value is None or value is False):
+            continue
+        if key == "properties":
+            out[key] = {name: compact_schema(prop) for name, prop in value.items()}
+            continue
+        out[key] = compact_schema(value)
+    branches = out.get("anyOf")
+    if isinstance(branches, list):
+        kept = [b for b in branches if b != {"type": "null"}]
+        if len(kept) == 1 and len(kept) < len(branches):
+            del out["anyOf"]
+            out = {**kept[0], **out}
+    return out
+
+
+def build_tools(gateway: Gateway) -> list[Tool]:
+    tools: list[Tool] = []
+    for group_class in GROUPS:
+        for fn, meta in group_class(gateway).tools():
+            tool = Tool.from_function(
+                fn, name=meta.name, title=meta.title, description=fn.__doc__, annotations=meta.annotations
+            )
+            tool.parameters = compact_schema(tool.parameters)
+            tools.append(tool)
+    return tools
+
+
+def build_server(gateway: Gateway) -> MCPServer:
+    return MCPServer(
+        name="kit-mcp",
+        title="Kit",
+        version=__version__,
+        instructions=INSTRUCTIONS,
+        website_url="https://github.com/kit-mcp/kit-mcp",
+        tools=build_tools(gateway),
+    )

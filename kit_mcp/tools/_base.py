@@ -1,0 +1,100 @@
+"""What every tool shares: the `kit_tool` decorator (title and MCP annotations) and `ToolGroup`."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, Literal, ParamSpec, TypeVar
+
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import CallToolResult, ToolAnnotations
+
+from kit_mcp.errors import KitError
+from kit_mcp.gateway import Gateway
+
+Kind = Literal["read", "write", "delete"]
+P = ParamSpec("P")
+R = TypeVar("R", bound=CallToolResult)
+
+
+@dataclass(frozen=True)
+class ToolMeta:
+    name: str
+    title: str
+    annotations: ToolAnnotations
+
+
+def annotations_for(title: str, kind: Kind, idempotent: bool) -> ToolAnnotations:
+    """Reads are read-only and idempotent; deletes and removals are destructive; all reach Kit or Maton."""
+    return ToolAnnotations(
+        title=title,
+        read_only_hint=kind == "read",
+        destructive_hint=kind == "delete",
+        idempotent_hint=kind == "read" or idempotent,
+        open_world_hint=True,
+    )
+
+
+def kit_tool(
+    title: str, *, kind: Kind = "read", idempotent: bool = False
+) -> Callable[[Callable[P, Awaitable[R]]], Callable[P, Awaitable[R]]]:
+    """Mark a ToolGroup method as an MCP tool. Its docstring is the description the model reads.
+
+    Every `KitError` becomes a tool error (`is_error`) here, in one place, with secrets masked.
+    """
+
+    def decorate(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+        @functools.wraps(fn)
+        async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                return await fn(*args, **kwargs)
+            except KitError as exc:
+                group = args[0]
+                assert isinstance(group, ToolGroup)
+                raise ToolError(group.gw.redact(str(exc))) from None
+
+        wrapper._kit_tool = ToolMeta(fn.__name__, title, annotations_for(title, kind, idempotent))  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate
+
+
+class ToolGroup:
+    """A set of tools sharing the one gateway client."""
+
+    def __init__(self, gateway: Gateway) -> None:
+        self.gw = gateway
+
+    def tools(self) -> Iterator[tuple[Callable[..., Any], ToolMeta]]:
+        # Definition order, so tools/list reads like the README's table.
+        for name in type(self).__dict__:
+            member = getattr(self, name)
+            meta = getattr(member, "_kit_tool", None)
+            if isinstance(meta, ToolMeta) and inspect.ismethod(member):
+                yield member, meta
+
+
+def one_of(**given: object) -> str:
+    """Exactly one of the given arguments must be set; returns its name."""
+    named = [k for k, v in given.items() if v is not None]
+    if len(named) != 1:
+        options = " or ".join(given)
+        raise ToolError(f"Give exactly one of {options}.")
+    return named[0]
+
+
+def query(**params: object) -> dict[str, str | int]:
+    """Query parameters for Kit: unset ones left out, booleans and dates in Kit's spelling."""
+    out: dict[str, str | int] = {}
+    for key, value in params.items():
+        if value is None or value is False:
+            continue
+        if value is True:
+            out[key] = "true"
+        elif isinstance(value, int):
+            out[key] = value
+        else:
+            out[key] = str(value)  # dates render as YYYY-MM-DD
+    return out

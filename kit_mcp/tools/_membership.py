@@ -1,0 +1,55 @@
+"""Forms and sequences share one shape: add a subscriber (by id or email) and list who is in."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from mcp.types import CallToolResult
+
+from kit_mcp import shaping
+from kit_mcp.gateway import Gateway, path
+from kit_mcp.tools._base import one_of, query
+
+Container = Literal["forms", "sequences"]
+
+
+async def add(
+    gw: Gateway,
+    container: Container,
+    container_id: int,
+    subscriber_id: int | None,
+    email_address: str | None,
+    extra: dict[str, Any],
+) -> CallToolResult:
+    key = "form_id" if container == "forms" else "sequence_id"
+    by = one_of(subscriber_id=subscriber_id, email_address=email_address)
+    if by == "subscriber_id":
+        assert subscriber_id is not None
+        route = path(
+            f"/v4/{container}/{{{key}}}/subscribers/{{subscriber_id}}",
+            subscriber_id=subscriber_id,
+            **{key: container_id},
+        )
+        reply = await gw.kit(
+            "POST", route, body=extra, safe=True, ids={key: container_id, "subscriber_id": subscriber_id}
+        )
+    else:
+        route = path(f"/v4/{container}/{{{key}}}/subscribers", **{key: container_id})
+        body = {"email_address": email_address, **extra}
+        reply = await gw.kit("POST", route, body=body, safe=True, ids={key: container_id})
+    sub = shaping.subscriber(reply.data.get("subscriber", {}))
+    return shaping.result({"subscriber": sub, "created": reply.status == 201})
+
+
+async def members(gw: Gateway, container: Container, container_id: int, filters: dict[str, Any]) -> CallToolResult:
+    key = "form_id" if container == "forms" else "sequence_id"
+    reply = await gw.kit(
+        "GET",
+        path(f"/v4/{container}/{{{key}}}/subscribers", **{key: container_id}),
+        params=query(**filters),
+        safe=True,
+        ids={key: container_id},
+    )
+    items = [shaping.subscriber(s) for s in reply.data.get("subscribers", [])]
+    total = bool(filters.get("include_total_count"))
+    return shaping.result(shaping.page("subscribers", reply.data, items, total=total))
