@@ -56,9 +56,17 @@ def _columnar(items: Sequence[Any]) -> Any:
 
 
 def render(payload: Mapping[str, Any]) -> str:
-    """Compact JSON for the model: no indentation, no null or empty fields, lists as columns and rows."""
-    pruned = prune(dict(payload))
-    return dumps({k: _columnar(v) if isinstance(v, list) else v for k, v in pruned.items()})
+    """Compact JSON for the model: no indentation, no null or empty fields, lists as columns and rows.
+
+    A top-level list stays even when empty, so an empty page still says what it is a page of.
+    """
+    out: dict[str, Any] = {}
+    for key, value in payload.items():
+        if isinstance(value, list):
+            out[key] = _columnar(prune(value))
+        elif (value := prune(value)) not in _EMPTY:
+            out[key] = value
+    return dumps(out)
 
 
 def result(payload: dict[str, Any]) -> CallToolResult:

@@ -1,0 +1,103 @@
+"""Command line: parse flags (CLI > environment > default), then hand over to the server, sandbox or demo."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+import anyio
+
+from kit_mcp import __version__
+from kit_mcp.config import BACKENDS, ENVIRONMENT, ConfigError, Settings
+from kit_mcp.gateway import Gateway
+from kit_mcp.redact import RedactingFilter, Redactor
+from kit_mcp.server import build_server
+
+logger = logging.getLogger("kit_mcp")
+
+_EPILOG = (
+    "commands:\n  (none)    serve MCP over stdio (the default)\n  sandbox   run the Kit sandbox as an HTTP server\n"
+)
+_EPILOG += "  demo      watch a scripted session against the sandbox\n\nenvironment variables:\n"
+_EPILOG += "".join(f"  {name:<24}{meaning}\n" for name, meaning in ENVIRONMENT)
+_EPILOG += "\nWith no credential the server still starts and lists its tools; calls then explain what to set."
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kit-mcp",
+        description="MCP server for Kit (formerly ConvertKit), through Maton, Kit directly, or a built-in sandbox.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"kit-mcp {__version__}")
+    parser.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="use the embedded Kit sandbox (no account needed); same as --backend sandbox",
+    )
+    parser.add_argument(
+        "--backend", choices=BACKENDS, help="force a backend (env KIT_MCP_BACKEND); default: by credential"
+    )
+    parser.add_argument(
+        "--log-level",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        default=None,
+        help="log level for stderr (env KIT_MCP_LOG_LEVEL, default WARNING)",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="command")
+    sandbox = commands.add_parser(
+        "sandbox", help="serve the Kit sandbox over HTTP (/v4/..., /kit/v4/..., /connections)"
+    )
+    sandbox.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    sandbox.add_argument("--port", type=int, default=8765, help="port to listen on (default 8765)")
+    sandbox.add_argument("--seed", type=int, default=0, help="seed for the demo data (default 0)")
+    commands.add_parser("demo", help="run a scripted MCP session against the sandbox over stdio and print it")
+    return parser
+
+
+def setup_logging(level: str, redactor: Redactor) -> None:
+    """Everything goes to stderr: in stdio mode stdout carries only protocol messages."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactingFilter(redactor))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+
+
+async def _serve_stdio(gateway: Gateway) -> None:
+    try:
+        await build_server(gateway).run_stdio_async()
+    finally:
+        await gateway.aclose()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    level = (args.log_level or os.environ.get("KIT_MCP_LOG_LEVEL") or "WARNING").upper()
+    if args.command == "sandbox":
+        from kit_mcp.sandbox.serve import serve_sandbox
+
+        setup_logging(level, Redactor())
+        serve_sandbox(host=args.host, port=args.port, seed=args.seed)
+        return 0
+    if args.command == "demo":
+        from kit_mcp.demo import run_demo
+
+        setup_logging(level, Redactor())
+        return run_demo()
+    try:
+        settings = Settings.from_env(backend="sandbox" if args.sandbox else args.backend)
+    except ConfigError as exc:
+        print(f"kit-mcp: {exc}", file=sys.stderr)
+        return 2
+    redactor = Redactor(settings.secrets())
+    setup_logging(level, redactor)
+    gateway = Gateway(settings, redactor=redactor)
+    logger.info("kit-mcp %s serving stdio, backend %s", __version__, settings.backend or "none (no credential)")
+    anyio.run(_serve_stdio, gateway)
+    return 0

@@ -1,0 +1,96 @@
+"""`kit-mcp demo`: a newcomer's first look. Starts `kit-mcp --sandbox` as a subprocess, drives it with
+the MCP SDK's own client over stdio, and prints each step: tools, reads, writes, paging, an error."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import anyio
+from mcp import Client
+from mcp.client.stdio import StdioServerParameters
+from mcp.types import CallToolResult, TextContent
+
+TAG = "webinar-2026"
+
+
+def _say(line: str = "") -> None:
+    print(line, flush=True)
+
+
+def _text(result: CallToolResult) -> str:
+    return " ".join(block.text for block in result.content if isinstance(block, TextContent))
+
+
+class DemoFailed(RuntimeError):
+    pass
+
+
+async def _call(client: Client, tool: str, args: dict[str, Any]) -> dict[str, Any]:
+    result = await client.call_tool(tool, args)
+    if not isinstance(result, CallToolResult) or result.is_error or result.structured_content is None:
+        raise DemoFailed(f"{tool} failed: {_text(result) if isinstance(result, CallToolResult) else result}")
+    return result.structured_content
+
+
+async def _session() -> None:
+    server = StdioServerParameters(command=sys.executable, args=["-m", "kit_mcp", "--sandbox"])
+    async with Client(server) as client:
+        tools = (await client.list_tools()).tools
+        _say(f"1. Connected to kit-mcp over stdio (sandbox backend): {len(tools)} tools")
+        _say("   " + ", ".join(t.name for t in tools))
+
+        forms = (await _call(client, "list_forms", {"per_page": 100}))["forms"]
+        form = next((f for f in forms if "webinar" in f["name"].lower()), forms[0])
+        _say(f"2. list_forms: {len(forms)} forms; using '{form['name']}' (id {form['id']})")
+
+        tag = await _call(client, "create_tag", {"name": TAG})
+        _say(f"3. create_tag '{TAG}': id {tag['tag']['id']} (created={tag['created']})")
+
+        pages, tagged, already, after = 0, 0, 0, None
+        while True:
+            args: dict[str, Any] = {"form_id": form["id"], "per_page": 50}
+            if after:
+                args["after"] = after
+            page = await _call(client, "list_form_subscribers", args)
+            pages += 1
+            for sub in page["subscribers"]:
+                done = await _call(client, "tag_subscriber", {"tag_id": tag["tag"]["id"], "subscriber_id": sub["id"]})
+                tagged += done["created"]
+                already += not done["created"]
+            after = page.get("next_cursor")
+            if not after:
+                break
+        _say(f"4. Paged list_form_subscribers in {pages} pages by next_cursor and called tag_subscriber for each:")
+        _say(f"   {tagged} newly tagged, {already} already had the tag")
+
+        check = await _call(
+            client, "list_tag_subscribers", {"tag_id": tag["tag"]["id"], "per_page": 3, "include_total_count": True}
+        )
+        sample = ", ".join(s["email_address"] for s in check["subscribers"])
+        _say(f"5. list_tag_subscribers: total_count={check.get('total_count')}; first three: {sample}")
+
+        again = await _call(
+            client, "tag_subscriber", {"tag_id": tag["tag"]["id"], "email_address": sample.split(", ")[0]}
+        )
+        _say(f"6. tag_subscriber again by email: created={again['created']} (Kit's tagging is idempotent)")
+
+        missing = await client.call_tool("get_subscriber", {"subscriber_id": 1})
+        if not isinstance(missing, CallToolResult) or not missing.is_error:
+            raise DemoFailed("get_subscriber for a missing id should have been an error")
+        _say(f"7. get_subscriber 1 (no such id) -> is_error: {_text(missing)}")
+        if total := check.get("total_count"):
+            if total != tagged + already:
+                raise DemoFailed(f"expected {tagged + already} tagged subscribers, Kit reports {total}")
+    _say(
+        "\nDone. Connect Claude Desktop or Claude Code with `kit-mcp --sandbox`, or set MATON_API_KEY for your account."
+    )
+
+
+def run_demo() -> int:
+    try:
+        anyio.run(_session)
+    except DemoFailed as exc:
+        print(f"demo failed: {exc}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,90 @@
+"""The commands a newcomer runs: --help, demo, and the sandbox HTTP server."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+
+from kit_mcp.config import ENVIRONMENT
+
+
+def run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "kit_mcp", *args], capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+def test_help_documents_every_flag_and_variable() -> None:
+    done = run("--help")
+    assert done.returncode == 0
+    for name, _ in ENVIRONMENT:
+        assert name in done.stdout
+    for flag in ("--sandbox", "--backend", "--log-level", "--version", "sandbox", "demo"):
+        assert flag in done.stdout
+    sandbox_help = run("sandbox", "--help")
+    assert all(flag in sandbox_help.stdout for flag in ("--host", "--port", "--seed"))
+
+
+def test_bad_backend_is_a_clear_error() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "kit_mcp"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={"KIT_MCP_BACKEND": "nope", "PATH": ""},
+    )
+    assert done.returncode == 2
+    assert "KIT_MCP_BACKEND must be one of maton, kit, sandbox" in done.stderr
+    assert done.stdout == ""
+
+
+def test_demo_lists_reads_writes_and_pages() -> None:
+    done = run("demo")
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "32 tools" in out
+    assert "list_forms" in out and "create_tag 'webinar-2026'" in out
+    assert "pages by next_cursor" in out
+    pages = int(out.split("list_form_subscribers in ")[1].split(" pages")[0])
+    assert pages >= 3
+    assert "created=False" in out and "is_error" in out and "HTTP 404" in out
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_sandbox_command_serves_kit_and_maton_routes() -> None:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kit_mcp", "sandbox", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                httpx.get(base + "/", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        direct = httpx.get(base + "/v4/tags", params={"per_page": 2}).json()
+        proxied = httpx.get(base + "/kit/v4/tags", params={"per_page": 2}, headers={"Authorization": "Bearer x"}).json()
+        assert direct["tags"] and direct == proxied
+        assert httpx.get(base + "/connections", headers={"Authorization": "Bearer x"}).json()["connections"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        if proc.stdout:
+            proc.stdout.close()
+        if proc.stderr:
+            proc.stderr.close()

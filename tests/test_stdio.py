@@ -1,0 +1,61 @@
+"""The stdio server as a subprocess, driven by the SDK's own client: what Claude Desktop does."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mcp import Client
+from mcp.client.stdio import StdioServerParameters
+
+from tests.helpers import KIT_KEY, call, fail
+
+pytestmark = pytest.mark.asyncio
+
+
+def server(*args: str, env: dict[str, str] | None = None) -> StdioServerParameters:
+    return StdioServerParameters(command=sys.executable, args=["-m", "kit_mcp", *args], env=env or {})
+
+
+async def test_stdio_sandbox_lists_tools_and_calls_them(tmp_path: Path) -> None:
+    errlog = (tmp_path / "stderr.txt").open("w+")
+    async with Client(server("--sandbox", "--log-level", "DEBUG")) as client:
+        tools = (await client.list_tools()).tools
+        assert len(tools) == 32
+        assert {t.name for t in tools} >= {"list_subscribers", "tag_subscriber", "create_connection"}
+        page = await call(client, "list_subscribers", per_page=3)
+        assert len(page["subscribers"]) == 3 and page["next_cursor"]
+        tag = await call(client, "create_tag", name="stdio-tag")
+        tagged = await call(
+            client, "tag_subscriber", tag_id=tag["tag"]["id"], subscriber_id=page["subscribers"][0]["id"]
+        )
+        assert tagged["created"] is True
+        assert "HTTP 404" in await fail(client, "get_subscriber", subscriber_id=1)
+    errlog.close()
+
+
+async def test_stdio_against_the_sandbox_http_server_keeps_stdout_clean_and_secrets_out(
+    sandbox: Any, tmp_path: Path
+) -> None:
+    env = {"KIT_API_KEY": KIT_KEY, "KIT_API_URL": sandbox.url, "KIT_MCP_LOG_LEVEL": "DEBUG"}
+    stderr_path = tmp_path / "stderr.txt"
+    with stderr_path.open("w") as errlog:
+        from mcp.client.session import ClientSession
+        from mcp.client.stdio import stdio_client
+
+        async with stdio_client(server(env=env), errlog=errlog) as (read, write), ClientSession(read, write) as session:
+            await session.initialize()
+            listed = await session.list_tools()
+            assert len(listed.tools) == 32
+            result = await session.call_tool("list_tags", {"per_page": 2})
+            assert not result.is_error
+            result = await session.call_tool("get_subscriber", {"subscriber_id": 42})
+            assert result.is_error
+    assert sandbox.state.journal[0].headers["x-kit-api-key"] == KIT_KEY
+    logged = stderr_path.read_text()
+    assert "/v4/tags" in logged, "DEBUG logging should reach stderr"
+    assert KIT_KEY not in logged
+    assert os.environ.get("KIT_API_KEY") != KIT_KEY

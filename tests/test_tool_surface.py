@@ -1,0 +1,75 @@
+"""The tool surface (names, descriptions, schemas, annotations) against a snapshot in tests/snapshots/.
+
+A change to any tool's contract fails here until the snapshot is regenerated on purpose with
+`UPDATE_SNAPSHOTS=1 pytest tests/test_tool_surface.py`, so every change is deliberate and reviewed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kit_mcp.config import Settings
+from kit_mcp.gateway import Gateway
+from kit_mcp.server import build_server
+
+SNAPSHOT = Path(__file__).parent / "snapshots" / "tools.json"
+
+EXPECTED = {
+    "list_subscribers", "get_subscriber", "create_subscriber", "update_subscriber",
+    "list_tags", "create_tag", "update_tag", "delete_tag", "tag_subscriber", "untag_subscriber",
+    "list_tag_subscribers", "list_forms", "add_subscriber_to_form", "list_form_subscribers",
+    "list_sequences", "add_subscriber_to_sequence", "list_sequence_subscribers",
+    "list_broadcasts", "list_segments", "list_purchases", "list_email_templates",
+    "list_custom_fields", "create_custom_field", "update_custom_field", "delete_custom_field",
+    "list_webhooks", "create_webhook", "delete_webhook",
+    "list_connections", "get_connection", "create_connection", "delete_connection",
+}  # fmt: skip
+
+
+async def surface() -> list[dict[str, Any]]:
+    tools = await build_server(Gateway(Settings(backend=None))).list_tools()
+    return [t.model_dump(mode="json", by_alias=True, exclude_none=True) for t in tools]
+
+
+async def test_tool_names_are_the_contract() -> None:
+    assert {t["name"] for t in await surface()} == EXPECTED
+
+
+async def test_surface_matches_snapshot() -> None:
+    current = await surface()
+    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
+        SNAPSHOT.parent.mkdir(exist_ok=True)
+        SNAPSHOT.write_text(json.dumps(current, indent=2, sort_keys=True) + "\n")
+    assert SNAPSHOT.exists(), "no snapshot: run UPDATE_SNAPSHOTS=1 pytest tests/test_tool_surface.py"
+    assert json.loads(SNAPSHOT.read_text()) == current, "tool surface changed: review, then UPDATE_SNAPSHOTS=1"
+
+
+async def test_annotations_follow_the_rules() -> None:
+    for tool in await surface():
+        hints = tool["annotations"]
+        name = tool["name"]
+        assert hints["openWorldHint"] is True, name
+        is_read = name.startswith(("list_", "get_"))
+        assert hints["readOnlyHint"] is is_read, name
+        assert hints["destructiveHint"] is name.startswith(("delete_", "untag_")), name
+        if is_read:
+            assert hints["idempotentHint"] is True, name
+        assert tool["description"] and tool["title"], name
+        assert tool["outputSchema"]["type"] == "object", name
+
+
+@pytest.mark.parametrize("name", ["create_webhook", "create_custom_field", "create_connection"])
+async def test_non_idempotent_writes_say_so(name: str) -> None:
+    tool = next(t for t in await surface() if t["name"] == name)
+    assert tool["annotations"]["idempotentHint"] is False
+
+
+async def test_input_schemas_are_compact() -> None:
+    for tool in await surface():
+        dumped = json.dumps(tool["inputSchema"])
+        assert '"title"' not in dumped and '{"type": "null"}' not in dumped, tool["name"]
