@@ -30,7 +30,8 @@ async def _call(client: Client, tool: str, args: dict[str, Any]) -> dict[str, An
     result = await client.call_tool(tool, args)
     if not isinstance(result, CallToolResult) or result.is_error or result.structured_content is None:
         raise DemoFailed(f"{tool} failed: {_text(result) if isinstance(result, CallToolResult) else result}")
-    return result.structured_content
+    content: dict[str, Any] = result.structured_content
+    return content
 
 
 async def _session() -> None:
@@ -79,9 +80,8 @@ async def _session() -> None:
         if not isinstance(missing, CallToolResult) or not missing.is_error:
             raise DemoFailed("get_subscriber for a missing id should have been an error")
         _say(f"7. get_subscriber 1 (no such id) -> is_error: {_text(missing)}")
-        if total := check.get("total_count"):
-            if total != tagged + already:
-                raise DemoFailed(f"expected {tagged + already} tagged subscribers, Kit reports {total}")
+        if check.get("total_count") != tagged + already:
+            raise DemoFailed(f"expected {tagged + already} tagged subscribers, Kit reports {check.get('total_count')}")
     _say(
         "\nDone. Connect Claude Desktop or Claude Code with `kit-mcp --sandbox`, or set MATON_API_KEY for your account."
     )

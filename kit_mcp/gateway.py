@@ -242,7 +242,7 @@ class Gateway:
         ids: Mapping[str, object] | None,
         check: str | None,
     ) -> Reply:
-        name = "Maton" if upstream == "maton" else ("the Kit sandbox" if self.backend == "sandbox" else "Kit")
+        name = "the sandbox" if self.backend == "sandbox" else ("Maton" if upstream == "maton" else "Kit")
         retries = self.settings.retries
         attempt = 0
         while True:

@@ -12,8 +12,6 @@ from kit_mcp.gateway import Gateway
 from kit_mcp.server import build_server
 from tests.helpers import KIT_KEY, KIT_TOKEN, MATON_KEY, call, fail, kit_settings, maton_settings, mcp_client
 
-pytestmark = pytest.mark.asyncio
-
 
 async def test_maton_backend_routes_through_the_gateway_with_bearer_and_connection(sandbox: Any) -> None:
     async with mcp_client(maton_settings(sandbox.url)) as maton:

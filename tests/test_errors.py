@@ -8,22 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from kit_mcp.sandbox import Fault
 from tests.helpers import call, fail, kit_settings, maton_settings, mcp_client
-
-pytestmark = pytest.mark.asyncio
 
 
 def requests_to(sandbox: Any, path: str) -> int:
     return sum(1 for r in sandbox.state.journal if r.path == path)
-
-
-@pytest.fixture
-async def kit(sandbox: Any) -> Any:
-    async with mcp_client(kit_settings(sandbox.url, timeout=0.5)) as client:
-        yield client
 
 
 async def test_400_from_maton_says_how_to_create_a_connection(sandbox: Any) -> None:
@@ -47,110 +37,126 @@ async def test_401_names_the_credential_to_fix(sandbox: Any) -> None:
     assert "MATON_API_KEY was rejected" in error and "maton.ai/settings" in error
 
 
-async def test_403_says_plan_or_scope(kit: Any, sandbox: Any) -> None:
-    sandbox.state.faults.add(
-        Fault(status=403, body='{"errors":["You do not have sufficient permissions to access this resource."]}')
-    )
-    error = await fail(kit, "list_broadcasts")
-    assert "HTTP 403" in error and "sufficient permissions" in error and "plan" in error
+async def test_403_says_plan_or_scope(sandbox: Any) -> None:
+    async with mcp_client(kit_settings(sandbox.url, timeout=0.5)) as kit:
+        sandbox.state.faults.add(
+            Fault(status=403, body='{"errors":["You do not have sufficient permissions to access this resource."]}')
+        )
+        error = await fail(kit, "list_broadcasts")
+        assert "HTTP 403" in error and "sufficient permissions" in error and "plan" in error
 
 
-async def test_404_names_the_missing_id(kit: Any) -> None:
-    error = await fail(kit, "get_subscriber", subscriber_id=987654321)
-    assert "HTTP 404" in error and "subscriber_id=987654321" in error and "list_subscribers" in error
+async def test_404_names_the_missing_id(sandbox: Any) -> None:
+    async with mcp_client(kit_settings(sandbox.url, timeout=0.5)) as kit:
+        error = await fail(kit, "get_subscriber", subscriber_id=987654321)
+        assert "HTTP 404" in error and "subscriber_id=987654321" in error and "list_subscribers" in error
 
 
-async def test_422_carries_kits_errors(kit: Any) -> None:
-    await call(kit, "create_custom_field", label="Shoe Size")
-    error = await fail(kit, "create_custom_field", label="Shoe Size")
-    assert "HTTP 422" in error and "already been taken" in error
+async def test_422_carries_kits_errors(sandbox: Any) -> None:
+    async with mcp_client(kit_settings(sandbox.url, timeout=0.5)) as kit:
+        await call(kit, "create_custom_field", label="Shoe Size")
+        error = await fail(kit, "create_custom_field", label="Shoe Size")
+        assert "HTTP 422" in error and "already been taken" in error
 
 
-async def test_429_with_short_retry_after_is_waited_out(kit: Any, sandbox: Any) -> None:
-    sandbox.state.faults.add(Fault(status=429, body='{"errors":["Rate limit hit"]}', headers={"Retry-After": "0"}))
-    out = await call(kit, "list_tags", per_page=1)
-    assert out["tags"]
-    assert requests_to(sandbox, "/v4/tags") == 2
+async def test_429_with_short_retry_after_is_waited_out(sandbox: Any) -> None:
+    async with mcp_client(kit_settings(sandbox.url, timeout=0.5)) as kit:
+        sandbox.state.faults.add(Fault(status=429, body='{"errors":["Rate limit hit"]}', headers={"Retry-After": "0"}))
+        out = await call(kit, "list_tags", per_page=1)
+        assert out["tags"]
+        assert requests_to(sandbox, "/v4/tags") == 2
 
 
-async def test_429_with_long_retry_after_says_when_to_retry(kit: Any, sandbox: Any) -> None:
-    sandbox.state.faults.add(Fault(status=429, body='{"errors":["Rate limit hit"]}', headers={"Retry-After": "120"}))
-    error = await fail(kit, "list_tags")
-    assert "HTTP 429" in error and "Retry after 120 seconds" in error and "UTC" in error
-    assert requests_to(sandbox, "/v4/tags") == 1, "a long wait is reported, not sat through"
+async def test_429_with_long_retry_after_says_when_to_retry(sandbox: Any) -> None:
+    async with mcp_client(kit_settings(sandbox.url, timeout=0.5)) as kit:
+        sandbox.state.faults.add(
+            Fault(status=429, body='{"errors":["Rate limit hit"]}', headers={"Retry-After": "120"})
+        )
+        error = await fail(kit, "list_tags")
+        assert "HTTP 429" in error and "Retry after 120 seconds" in error and "UTC" in error
+        assert requests_to(sandbox, "/v4/tags") == 1, "a long wait is reported, not sat through"
 
 
-async def test_429_without_retry_after_backs_off_then_explains(kit: Any, sandbox: Any) -> None:
-    sandbox.state.faults.add(Fault(status=429, body='{"errors":["Rate limit hit"]}', times=10))
-    error = await fail(kit, "list_tags")
-    assert "HTTP 429" in error and "60 seconds" in error
-    assert requests_to(sandbox, "/v4/tags") == 3
+async def test_429_without_retry_after_backs_off_then_explains(sandbox: Any) -> None:
+    async with mcp_client(kit_settings(sandbox.url, timeout=0.5)) as kit:
+        sandbox.state.faults.add(Fault(status=429, body='{"errors":["Rate limit hit"]}', times=10))
+        error = await fail(kit, "list_tags")
+        assert "HTTP 429" in error and "60 seconds" in error
+        assert requests_to(sandbox, "/v4/tags") == 3
 
 
-async def test_500_on_a_read_is_retried(kit: Any, sandbox: Any) -> None:
-    sandbox.state.faults.add(Fault(status=500, body='{"errors":["boom"]}', times=2))
-    assert (await call(kit, "list_tags", per_page=1))["tags"]
-    assert requests_to(sandbox, "/v4/tags") == 3
+async def test_500_on_a_read_is_retried(sandbox: Any) -> None:
+    async with mcp_client(kit_settings(sandbox.url, timeout=0.5)) as kit:
+        sandbox.state.faults.add(Fault(status=500, body='{"errors":["boom"]}', times=2))
+        assert (await call(kit, "list_tags", per_page=1))["tags"]
+        assert requests_to(sandbox, "/v4/tags") == 3
 
 
-async def test_500_that_persists_on_a_read(kit: Any, sandbox: Any) -> None:
-    sandbox.state.faults.add(Fault(status=502, body="<html>Bad gateway</html>", times=10))
-    error = await fail(kit, "list_tags")
-    assert "HTTP 502" in error and "tried 3 times" in error and "try again" in error
+async def test_500_that_persists_on_a_read(sandbox: Any) -> None:
+    async with mcp_client(kit_settings(sandbox.url, timeout=0.5)) as kit:
+        sandbox.state.faults.add(Fault(status=502, body="<html>Bad gateway</html>", times=10))
+        error = await fail(kit, "list_tags")
+        assert "HTTP 502" in error and "tried 3 times" in error and "try again" in error
 
 
-async def test_500_on_a_non_idempotent_write_is_not_repeated(kit: Any, sandbox: Any) -> None:
-    sandbox.state.faults.add(
-        Fault(status=500, body='{"errors":["boom"]}', method="POST", path_prefix="/v4/custom_fields")
-    )
-    error = await fail(kit, "create_custom_field", label="Maybe Made")
-    assert "HTTP 500" in error and "may or may not have been applied" in error and "list_custom_fields" in error
-    assert requests_to(sandbox, "/v4/custom_fields") == 1
+async def test_500_on_a_non_idempotent_write_is_not_repeated(sandbox: Any) -> None:
+    async with mcp_client(kit_settings(sandbox.url, timeout=0.5)) as kit:
+        sandbox.state.faults.add(
+            Fault(status=500, body='{"errors":["boom"]}', method="POST", path_prefix="/v4/custom_fields")
+        )
+        error = await fail(kit, "create_custom_field", label="Maybe Made")
+        assert "HTTP 500" in error and "may or may not have been applied" in error and "list_custom_fields" in error
+        assert requests_to(sandbox, "/v4/custom_fields") == 1
 
 
-async def test_500_on_an_idempotent_write_is_retried(kit: Any, sandbox: Any) -> None:
-    sandbox.state.faults.add(Fault(status=503, body="", method="POST", path_prefix="/v4/tags"))
-    out = await call(kit, "create_tag", name="retry-me")
-    assert out["tag"]["name"] == "retry-me"
-    assert requests_to(sandbox, "/v4/tags") == 2
+async def test_500_on_an_idempotent_write_is_retried(sandbox: Any) -> None:
+    async with mcp_client(kit_settings(sandbox.url, timeout=0.5)) as kit:
+        sandbox.state.faults.add(Fault(status=503, body="", method="POST", path_prefix="/v4/tags"))
+        out = await call(kit, "create_tag", name="retry-me")
+        assert out["tag"]["name"] == "retry-me"
+        assert requests_to(sandbox, "/v4/tags") == 2
 
 
-async def test_timeout_on_a_read_is_retried_then_reported(kit: Any, sandbox: Any) -> None:
-    sandbox.state.faults.add(Fault(status=200, body="{}", delay=1.5, times=3, path_prefix="/v4/segments"))
-    error = await fail(kit, "list_segments")
-    assert "did not answer within 0.5 s" in error and "after 3 attempts" in error
+async def test_timeout_on_a_read_is_retried_then_reported(sandbox: Any) -> None:
+    async with mcp_client(kit_settings(sandbox.url, timeout=0.5)) as kit:
+        sandbox.state.faults.add(Fault(status=200, body="{}", delay=1.5, times=3, path_prefix="/v4/segments"))
+        error = await fail(kit, "list_segments")
+        assert "did not answer within 0.5 s" in error and "after 3 attempts" in error
 
 
-async def test_timeout_on_a_non_idempotent_write_reports_unknown_outcome(kit: Any, sandbox: Any) -> None:
-    sandbox.state.faults.add(Fault(status=201, body="{}", delay=1.5, method="POST", path_prefix="/v4/webhooks"))
-    error = await fail(
-        kit, "create_webhook", target_url="https://h.example.org/x", event="subscriber.subscriber_activate"
-    )
-    assert "whether it took effect is unknown" in error and "list_webhooks" in error
-    assert requests_to(sandbox, "/v4/webhooks") == 1
+async def test_timeout_on_a_non_idempotent_write_reports_unknown_outcome(sandbox: Any) -> None:
+    async with mcp_client(kit_settings(sandbox.url, timeout=0.5)) as kit:
+        sandbox.state.faults.add(Fault(status=201, body="{}", delay=1.5, method="POST", path_prefix="/v4/webhooks"))
+        error = await fail(
+            kit, "create_webhook", target_url="https://h.example.org/x", event="subscriber.subscriber_activate"
+        )
+        assert "whether it took effect is unknown" in error and "list_webhooks" in error
+        assert requests_to(sandbox, "/v4/webhooks") == 1
 
 
-async def test_dropped_connection(kit: Any, sandbox: Any) -> None:
-    sandbox.state.faults.add(Fault(status=200, body="{}", drop=True, times=10, path_prefix="/v4/forms"))
-    error = await fail(kit, "list_forms")
-    assert "connection to Kit failed" in error and "try the call again" in error
-    sandbox.state.faults.add(Fault(status=200, body="{}", drop=True, method="PUT"))
-    tag = (await call(kit, "list_tags", per_page=1))["tags"][0]
-    error = await fail(kit, "update_tag", tag_id=tag["id"], name="renamed")
-    assert "whether it took effect is unknown" in error and "list_tags" in error
+async def test_dropped_connection(sandbox: Any) -> None:
+    async with mcp_client(kit_settings(sandbox.url, timeout=0.5)) as kit:
+        sandbox.state.faults.add(Fault(status=200, body="{}", drop=True, times=10, path_prefix="/v4/forms"))
+        error = await fail(kit, "list_forms")
+        assert "connection to Kit failed" in error and "try the call again" in error
+        sandbox.state.faults.add(Fault(status=200, body="{}", drop=True, method="PUT"))
+        tag = (await call(kit, "list_tags", per_page=1))["tags"][0]
+        error = await fail(kit, "update_tag", tag_id=tag["id"], name="renamed")
+        assert "whether it took effect is unknown" in error and "list_tags" in error
 
 
-async def test_malformed_bodies(kit: Any, sandbox: Any) -> None:
-    sandbox.state.faults.add(Fault(status=200, body="<html>not json</html>"))
-    error = await fail(kit, "list_tags")
-    assert "not JSON" in error and "<html>not json</html>" in error
-    sandbox.state.faults.add(Fault(status=200, body="[1, 2]"))
-    assert "not an object" in await fail(kit, "list_tags")
-    sandbox.state.faults.add(Fault(status=422, body="plain text complaint"))
-    assert "plain text complaint" in await fail(kit, "list_tags")
-    sandbox.state.faults.add(Fault(status=403, body='{"errors": "a string, not a list"}'))
-    assert "a string, not a list" in await fail(kit, "list_tags")
-    # A subscriber list whose items lack fields still renders (no KeyError reaches the model).
-    sandbox.state.faults.add(Fault(status=200, body='{"subscribers": [{"id": 5}], "pagination": {}}'))
-    out = await call(kit, "list_subscribers")
-    assert out == {"subscribers": [{"id": 5}], "next_cursor": None}
+async def test_malformed_bodies(sandbox: Any) -> None:
+    async with mcp_client(kit_settings(sandbox.url, timeout=0.5)) as kit:
+        sandbox.state.faults.add(Fault(status=200, body="<html>not json</html>"))
+        error = await fail(kit, "list_tags")
+        assert "not JSON" in error and "<html>not json</html>" in error
+        sandbox.state.faults.add(Fault(status=200, body="[1, 2]"))
+        assert "not an object" in await fail(kit, "list_tags")
+        sandbox.state.faults.add(Fault(status=422, body="plain text complaint"))
+        assert "plain text complaint" in await fail(kit, "list_tags")
+        sandbox.state.faults.add(Fault(status=403, body='{"errors": "a string, not a list"}'))
+        assert "a string, not a list" in await fail(kit, "list_tags")
+        # A subscriber list whose items lack fields still renders (no KeyError reaches the model).
+        sandbox.state.faults.add(Fault(status=200, body='{"subscribers": [{"id": 5}], "pagination": {}}'))
+        out = await call(kit, "list_subscribers")
+        assert out == {"subscribers": [{"id": 5}], "next_cursor": None}

@@ -11,21 +11,23 @@ from kit_mcp.redact import MASK, RedactingFilter, Redactor
 from kit_mcp.sandbox import Fault
 from tests.helpers import KIT_KEY, KIT_TOKEN, MATON_KEY, SECRETS, kit_settings, maton_settings, mcp_client, text
 
-pytestmark = pytest.mark.asyncio
-
 
 async def test_no_secret_in_results_errors_or_logs(sandbox: Any, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     outputs: list[str] = []
-    # Upstream error bodies that echo the credential back must still come out masked.
-    for secret in SECRETS:
+    configurations = [
+        (kit_settings(sandbox.url), KIT_KEY),
+        (kit_settings(sandbox.url, token=True), KIT_TOKEN),
+        (maton_settings(sandbox.url), MATON_KEY),
+    ]
+    for settings, secret in configurations:
+        # Upstream bodies that echo the server's own credential back must still come out masked.
         sandbox.state.faults.add(Fault(status=401, body=f'{{"errors":["key {secret} is invalid"]}}'))
         sandbox.state.faults.add(Fault(status=200, body=f"<html>{secret}</html>"))
-    sandbox.state.faults.add(Fault(status=200, body="{}", drop=True, method="PUT"))
-    for settings in (kit_settings(sandbox.url), kit_settings(sandbox.url, token=True), maton_settings(sandbox.url)):
+        sandbox.state.faults.add(Fault(status=500, body=f"trace: {secret}", times=3))
+        sandbox.state.faults.add(Fault(status=200, body="{}", drop=True, method="PUT"))
         async with mcp_client(settings) as client:
-            tools = (await client.list_tools()).tools
-            outputs.append(repr(tools))
+            outputs.append(repr((await client.list_tools()).tools))
             for name, args in [
                 ("list_tags", {}),
                 ("list_tags", {}),
@@ -41,9 +43,11 @@ async def test_no_secret_in_results_errors_or_logs(sandbox: Any, caplog: pytest.
     everything = "\n".join(outputs + [r.getMessage() for r in caplog.records])
     for secret in SECRETS:
         assert secret not in everything, f"{secret[:10]}... leaked"
-    assert MASK in everything, "the echoed secrets should show up masked"
+    assert everything.count(MASK) >= 6, "the echoed secrets should show up masked"
     assert any("/v4/" in r.getMessage() for r in caplog.records), "requests should have been logged"
-    assert sandbox.state.journal, "calls should have reached the sandbox"
+    # Each configuration's credential did reach the sandbox, so the masking above was tested for real.
+    sent = {r.headers.get("x-kit-api-key") or r.headers.get("authorization") for r in sandbox.state.journal}
+    assert {KIT_KEY, f"Bearer {KIT_TOKEN}", f"Bearer {MATON_KEY}"} <= sent
 
 
 def test_redacting_filter_masks_messages_args_and_tracebacks(capsys: pytest.CaptureFixture[str]) -> None:

@@ -7,13 +7,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 
 from tests.helpers import KIT_KEY, call, fail
-
-pytestmark = pytest.mark.asyncio
 
 
 def server(*args: str, env: dict[str, str] | None = None) -> StdioServerParameters:

@@ -9,11 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-import pytest
 
 from tests.helpers import KIT_KEY, KIT_TOKEN, MATON_KEY, call, fail, kit_settings, maton_settings, mcp_client
-
-pytestmark = pytest.mark.asyncio
 
 SUBSCRIBER_KEYS = {"id", "email_address", "first_name", "state", "created_at", "fields", "tagged_at", "added_at"}
 
@@ -35,18 +32,6 @@ def assert_trimmed_subscriber(sub: dict[str, Any]) -> None:
         assert value not in (None, ""), f"empty field {key} kept"
 
 
-@pytest.fixture
-async def kit(sandbox: Any) -> Any:
-    async with mcp_client(kit_settings(sandbox.url)) as client:
-        yield client
-
-
-@pytest.fixture
-async def oauth(sandbox: Any) -> Any:
-    async with mcp_client(kit_settings(sandbox.url, token=True)) as client:
-        yield client
-
-
 async def first_subscriber(kit: Any) -> dict[str, Any]:
     return (await call(kit, "list_subscribers", per_page=1))["subscribers"][0]
 
@@ -58,337 +43,358 @@ async def first_tag(kit: Any) -> dict[str, Any]:
 # -- subscribers ------------------------------------------------------------------------------------
 
 
-async def test_list_subscribers_sends_every_filter(kit: Any, sandbox: Any) -> None:
-    out = await call(
-        kit,
-        "list_subscribers",
-        status="all",
-        created_after="2020-01-01",
-        created_before="2030-01-01",
-        updated_after="2020-01-01",
-        updated_before="2030-01-01",
-        sort_field="id",
-        sort_order="asc",
-        per_page=7,
-        include_total_count=True,
-    )
-    request = last(sandbox)
-    assert (request.method, request.path) == ("GET", "/v4/subscribers")
-    assert request.query == {
-        "status": "all",
-        "created_after": "2020-01-01",
-        "created_before": "2030-01-01",
-        "updated_after": "2020-01-01",
-        "updated_before": "2030-01-01",
-        "sort_field": "id",
-        "sort_order": "asc",
-        "per_page": "7",
-        "include_total_count": "true",
-    }
-    assert_api_key(request)
-    assert len(out["subscribers"]) == 7
-    ids = [s["id"] for s in out["subscribers"]]
-    assert ids == sorted(ids)
-    for sub in out["subscribers"]:
-        assert_trimmed_subscriber(sub)
-    assert isinstance(out["next_cursor"], str)
-    assert out["total_count"] > 7
-    assert "prev_cursor" not in out
+async def test_list_subscribers_sends_every_filter(sandbox: Any) -> None:
+    async with mcp_client(kit_settings(sandbox.url)) as kit:
+        out = await call(
+            kit,
+            "list_subscribers",
+            status="all",
+            created_after="2020-01-01",
+            created_before="2030-01-01",
+            updated_after="2020-01-01",
+            updated_before="2030-01-01",
+            sort_field="id",
+            sort_order="asc",
+            per_page=7,
+            include_total_count=True,
+        )
+        request = last(sandbox)
+        assert (request.method, request.path) == ("GET", "/v4/subscribers")
+        assert request.query == {
+            "status": "all",
+            "created_after": "2020-01-01",
+            "created_before": "2030-01-01",
+            "updated_after": "2020-01-01",
+            "updated_before": "2030-01-01",
+            "sort_field": "id",
+            "sort_order": "asc",
+            "per_page": "7",
+            "include_total_count": "true",
+        }
+        assert_api_key(request)
+        assert len(out["subscribers"]) == 7
+        ids = [s["id"] for s in out["subscribers"]]
+        assert ids == sorted(ids)
+        for sub in out["subscribers"]:
+            assert_trimmed_subscriber(sub)
+        assert isinstance(out["next_cursor"], str)
+        assert out["total_count"] > 7
+        assert "prev_cursor" not in out
 
 
-async def test_list_subscribers_by_email_and_default_query(kit: Any, sandbox: Any) -> None:
-    sub = await first_subscriber(kit)
-    assert last(sandbox).query == {"per_page": "1"}
-    out = await call(kit, "list_subscribers", email_address=sub["email_address"])
-    assert last(sandbox).query == {"email_address": sub["email_address"], "per_page": "50"}
-    assert [s["id"] for s in out["subscribers"]] == [sub["id"]]
-    assert out["next_cursor"] is None
+async def test_list_subscribers_by_email_and_default_query(sandbox: Any) -> None:
+    async with mcp_client(kit_settings(sandbox.url)) as kit:
+        sub = await first_subscriber(kit)
+        assert last(sandbox).query == {"per_page": "1"}
+        out = await call(kit, "list_subscribers", email_address=sub["email_address"])
+        assert last(sandbox).query == {"email_address": sub["email_address"], "per_page": "50"}
+        assert [s["id"] for s in out["subscribers"]] == [sub["id"]]
+        assert out["next_cursor"] is None
 
 
-async def test_get_subscriber(kit: Any, sandbox: Any) -> None:
-    sub = await first_subscriber(kit)
-    out = await call(kit, "get_subscriber", subscriber_id=sub["id"])
-    request = last(sandbox)
-    assert (request.method, request.path, request.query) == ("GET", f"/v4/subscribers/{sub['id']}", {})
-    assert out["subscriber"] == sub
+async def test_get_subscriber(sandbox: Any) -> None:
+    async with mcp_client(kit_settings(sandbox.url)) as kit:
+        sub = await first_subscriber(kit)
+        out = await call(kit, "get_subscriber", subscriber_id=sub["id"])
+        request = last(sandbox)
+        assert (request.method, request.path, request.query) == ("GET", f"/v4/subscribers/{sub['id']}", {})
+        assert out["subscriber"] == sub
 
 
-async def test_create_subscriber_is_an_upsert(kit: Any, sandbox: Any) -> None:
-    fields = {"company": "Analytical Engines Ltd"}
-    out = await call(
-        kit,
-        "create_subscriber",
-        email_address="new.person@example.org",
-        first_name="Newt",
-        state="active",
-        fields=fields,
-    )
-    request = last(sandbox)
-    assert (request.method, request.path) == ("POST", "/v4/subscribers")
-    assert request.json == {
-        "email_address": "new.person@example.org",
-        "first_name": "Newt",
-        "state": "active",
-        "fields": fields,
-    }
-    assert out["created"] is True
-    assert out["subscriber"]["email_address"] == "new.person@example.org"
-    assert out["subscriber"]["fields"] == fields
-    again = await call(kit, "create_subscriber", email_address="new.person@example.org", first_name="Newton")
-    assert again["created"] is False
-    assert again["subscriber"]["id"] == out["subscriber"]["id"]
-    assert again["subscriber"]["first_name"] == "Newton"
+async def test_create_subscriber_is_an_upsert(sandbox: Any) -> None:
+    async with mcp_client(kit_settings(sandbox.url)) as kit:
+        fields = {"company": "Analytical Engines Ltd"}
+        out = await call(
+            kit,
+            "create_subscriber",
+            email_address="new.person@example.org",
+            first_name="Newt",
+            state="active",
+            fields=fields,
+        )
+        request = last(sandbox)
+        assert (request.method, request.path) == ("POST", "/v4/subscribers")
+        assert request.json == {
+            "email_address": "new.person@example.org",
+            "first_name": "Newt",
+            "state": "active",
+            "fields": fields,
+        }
+        assert out["created"] is True
+        assert out["subscriber"]["email_address"] == "new.person@example.org"
+        assert out["subscriber"]["fields"] == fields
+        again = await call(kit, "create_subscriber", email_address="new.person@example.org", first_name="Newton")
+        assert again["created"] is False
+        assert again["subscriber"]["id"] == out["subscriber"]["id"]
+        assert again["subscriber"]["first_name"] == "Newton"
 
 
-async def test_update_subscriber(kit: Any, sandbox: Any) -> None:
-    sub = await first_subscriber(kit)
-    out = await call(kit, "update_subscriber", subscriber_id=sub["id"], first_name="Renamed")
-    request = last(sandbox)
-    assert (request.method, request.path, request.json) == (
-        "PUT",
-        f"/v4/subscribers/{sub['id']}",
-        {"first_name": "Renamed"},
-    )
-    assert out["subscriber"]["first_name"] == "Renamed"
-    before = len(sandbox.state.journal)
-    assert "Nothing to update" in await fail(kit, "update_subscriber", subscriber_id=sub["id"])
-    assert len(sandbox.state.journal) == before, "an empty update must not reach Kit"
+async def test_update_subscriber(sandbox: Any) -> None:
+    async with mcp_client(kit_settings(sandbox.url)) as kit:
+        sub = await first_subscriber(kit)
+        out = await call(kit, "update_subscriber", subscriber_id=sub["id"], first_name="Renamed")
+        request = last(sandbox)
+        assert (request.method, request.path, request.json) == (
+            "PUT",
+            f"/v4/subscribers/{sub['id']}",
+            {"first_name": "Renamed"},
+        )
+        assert out["subscriber"]["first_name"] == "Renamed"
+        before = len(sandbox.state.journal)
+        assert "Nothing to update" in await fail(kit, "update_subscriber", subscriber_id=sub["id"])
+        assert len(sandbox.state.journal) == before, "an empty update must not reach Kit"
 
 
 # -- tags -------------------------------------------------------------------------------------------
 
 
-async def test_list_create_update_tags(kit: Any, sandbox: Any) -> None:
-    tags = await call(kit, "list_tags", per_page=3)
-    assert (last(sandbox).path, last(sandbox).query) == ("/v4/tags", {"per_page": "3"})
-    assert len(tags["tags"]) == 3 and all(set(t) <= {"id", "name", "created_at"} for t in tags["tags"])
-    created = await call(kit, "create_tag", name="webinar-2026")
-    assert (last(sandbox).method, last(sandbox).path, last(sandbox).json) == (
-        "POST",
-        "/v4/tags",
-        {"name": "webinar-2026"},
-    )
-    assert created["created"] is True and created["tag"]["name"] == "webinar-2026"
-    existing = await call(kit, "create_tag", name="webinar-2026")
-    assert existing == {"tag": created["tag"], "created": False}
-    renamed = await call(kit, "update_tag", tag_id=created["tag"]["id"], name="webinar-2026-q1")
-    assert (last(sandbox).method, last(sandbox).path) == ("PUT", f"/v4/tags/{created['tag']['id']}")
-    assert renamed["tag"]["name"] == "webinar-2026-q1"
+async def test_list_create_update_tags(sandbox: Any) -> None:
+    async with mcp_client(kit_settings(sandbox.url)) as kit:
+        tags = await call(kit, "list_tags", per_page=3)
+        assert (last(sandbox).path, last(sandbox).query) == ("/v4/tags", {"per_page": "3"})
+        assert len(tags["tags"]) == 3 and all(set(t) <= {"id", "name", "created_at"} for t in tags["tags"])
+        created = await call(kit, "create_tag", name="webinar-2026")
+        assert (last(sandbox).method, last(sandbox).path, last(sandbox).json) == (
+            "POST",
+            "/v4/tags",
+            {"name": "webinar-2026"},
+        )
+        assert created["created"] is True and created["tag"]["name"] == "webinar-2026"
+        existing = await call(kit, "create_tag", name="webinar-2026")
+        assert existing == {"tag": created["tag"], "created": False}
+        renamed = await call(kit, "update_tag", tag_id=created["tag"]["id"], name="webinar-2026-q1")
+        assert (last(sandbox).method, last(sandbox).path) == ("PUT", f"/v4/tags/{created['tag']['id']}")
+        assert renamed["tag"]["name"] == "webinar-2026-q1"
 
 
-async def test_delete_tag_falls_back_to_the_bulk_route(oauth: Any, sandbox: Any) -> None:
-    tag = (await call(oauth, "create_tag", name="short-lived"))["tag"]
-    sandbox.state.journal.clear()
-    out = await call(oauth, "delete_tag", tag_id=tag["id"])
-    calls = [(r.method, r.path) for r in sandbox.state.journal]
-    assert calls == [("DELETE", f"/v4/tags/{tag['id']}"), ("DELETE", "/v4/bulk/tags")]
-    assert sandbox.state.journal[-1].json["tags"] == [{"id": tag["id"]}]
-    assert sandbox.state.journal[-1].headers["authorization"] == f"Bearer {KIT_TOKEN}"
-    assert out == {"deleted": True, "id": tag["id"], "route": "DELETE /v4/bulk/tags"}
-    names = [t["name"] for t in (await call(oauth, "list_tags", per_page=1000))["tags"]]
-    assert "short-lived" not in names
-    # Deleting it again: the bulk route reports a failure for that id, which becomes a 404-style error.
-    again = await fail(oauth, "delete_tag", tag_id=tag["id"])
-    assert f"tag_id={tag['id']}" in again
+async def test_delete_tag_falls_back_to_the_bulk_route(sandbox: Any) -> None:
+    async with mcp_client(kit_settings(sandbox.url, token=True)) as oauth:
+        tag = (await call(oauth, "create_tag", name="short-lived"))["tag"]
+        sandbox.state.journal.clear()
+        out = await call(oauth, "delete_tag", tag_id=tag["id"])
+        calls = [(r.method, r.path) for r in sandbox.state.journal]
+        assert calls == [("DELETE", f"/v4/tags/{tag['id']}"), ("DELETE", "/v4/bulk/tags")]
+        assert sandbox.state.journal[-1].json["tags"] == [{"id": tag["id"]}]
+        assert sandbox.state.journal[-1].headers["authorization"] == f"Bearer {KIT_TOKEN}"
+        assert out == {"deleted": True, "id": tag["id"], "route": "DELETE /v4/bulk/tags"}
+        names = [t["name"] for t in (await call(oauth, "list_tags", per_page=1000))["tags"]]
+        assert "short-lived" not in names
+        # Deleting it again: the bulk route reports a failure for that id, which becomes a 404-style error.
+        again = await fail(oauth, "delete_tag", tag_id=tag["id"])
+        assert f"tag_id={tag['id']}" in again
 
 
-async def test_delete_tag_with_an_api_key_explains_oauth(kit: Any) -> None:
-    tag = await first_tag(kit)
-    error = await fail(kit, "delete_tag", tag_id=tag["id"])
-    assert "401" in error and "OAuth" in error and "KIT_ACCESS_TOKEN" in error
+async def test_delete_tag_with_an_api_key_explains_oauth(sandbox: Any) -> None:
+    async with mcp_client(kit_settings(sandbox.url)) as kit:
+        tag = await first_tag(kit)
+        error = await fail(kit, "delete_tag", tag_id=tag["id"])
+        assert "401" in error and "OAuth" in error and "KIT_ACCESS_TOKEN" in error
 
 
-async def test_tag_and_untag_by_id_and_by_email(kit: Any, sandbox: Any) -> None:
-    sub = await first_subscriber(kit)
-    tag = (await call(kit, "create_tag", name="vip-2026"))["tag"]
-    out = await call(kit, "tag_subscriber", tag_id=tag["id"], subscriber_id=sub["id"])
-    assert (last(sandbox).method, last(sandbox).path) == ("POST", f"/v4/tags/{tag['id']}/subscribers/{sub['id']}")
-    assert out["created"] is True and out["subscriber"]["id"] == sub["id"]
-    assert (await call(kit, "tag_subscriber", tag_id=tag["id"], subscriber_id=sub["id"]))["created"] is False
+async def test_tag_and_untag_by_id_and_by_email(sandbox: Any) -> None:
+    async with mcp_client(kit_settings(sandbox.url)) as kit:
+        sub = await first_subscriber(kit)
+        tag = (await call(kit, "create_tag", name="vip-2026"))["tag"]
+        out = await call(kit, "tag_subscriber", tag_id=tag["id"], subscriber_id=sub["id"])
+        assert (last(sandbox).method, last(sandbox).path) == ("POST", f"/v4/tags/{tag['id']}/subscribers/{sub['id']}")
+        assert out["created"] is True and out["subscriber"]["id"] == sub["id"]
+        assert (await call(kit, "tag_subscriber", tag_id=tag["id"], subscriber_id=sub["id"]))["created"] is False
 
-    members = await call(kit, "list_tag_subscribers", tag_id=tag["id"], tagged_after="2000-01-01", status="all")
-    assert last(sandbox).query == {"tagged_after": "2000-01-01", "status": "all", "per_page": "50"}
-    assert [s["id"] for s in members["subscribers"]] == [sub["id"]]
-    assert "tagged_at" in members["subscribers"][0]
+        members = await call(kit, "list_tag_subscribers", tag_id=tag["id"], tagged_after="2000-01-01", status="all")
+        assert last(sandbox).query == {"tagged_after": "2000-01-01", "status": "all", "per_page": "50"}
+        assert [s["id"] for s in members["subscribers"]] == [sub["id"]]
+        assert "tagged_at" in members["subscribers"][0]
 
-    removed = await call(kit, "untag_subscriber", tag_id=tag["id"], subscriber_id=sub["id"])
-    assert (last(sandbox).method, last(sandbox).path) == ("DELETE", f"/v4/tags/{tag['id']}/subscribers/{sub['id']}")
-    assert removed == {"removed": True, "tag_id": tag["id"], "subscriber_id": sub["id"]}
+        removed = await call(kit, "untag_subscriber", tag_id=tag["id"], subscriber_id=sub["id"])
+        assert (last(sandbox).method, last(sandbox).path) == ("DELETE", f"/v4/tags/{tag['id']}/subscribers/{sub['id']}")
+        assert removed == {"removed": True, "tag_id": tag["id"], "subscriber_id": sub["id"]}
 
-    by_email = await call(kit, "tag_subscriber", tag_id=tag["id"], email_address=sub["email_address"])
-    assert (last(sandbox).path, last(sandbox).json) == (
-        f"/v4/tags/{tag['id']}/subscribers",
-        {"email_address": sub["email_address"]},
-    )
-    assert by_email["created"] is True
-    await call(kit, "untag_subscriber", tag_id=tag["id"], email_address=sub["email_address"])
-    request = last(sandbox)
-    assert (request.method, request.path, request.query) == (
-        "DELETE",
-        f"/v4/tags/{tag['id']}/subscribers",
-        {"email_address": sub["email_address"]},
-    )
-    assert (await call(kit, "list_tag_subscribers", tag_id=tag["id"]))["subscribers"] == []
+        by_email = await call(kit, "tag_subscriber", tag_id=tag["id"], email_address=sub["email_address"])
+        assert (last(sandbox).path, last(sandbox).json) == (
+            f"/v4/tags/{tag['id']}/subscribers",
+            {"email_address": sub["email_address"]},
+        )
+        assert by_email["created"] is True
+        await call(kit, "untag_subscriber", tag_id=tag["id"], email_address=sub["email_address"])
+        request = last(sandbox)
+        assert (request.method, request.path, request.query) == (
+            "DELETE",
+            f"/v4/tags/{tag['id']}/subscribers",
+            {"email_address": sub["email_address"]},
+        )
+        assert (await call(kit, "list_tag_subscribers", tag_id=tag["id"]))["subscribers"] == []
 
 
-async def test_tag_subscriber_needs_exactly_one_target(kit: Any, sandbox: Any) -> None:
-    tag = await first_tag(kit)
-    before = len(sandbox.state.journal)
-    assert "exactly one" in await fail(kit, "tag_subscriber", tag_id=tag["id"])
-    assert "exactly one" in await fail(
-        kit, "untag_subscriber", tag_id=tag["id"], subscriber_id=1, email_address="a@example.com"
-    )
-    assert len(sandbox.state.journal) == before
+async def test_tag_subscriber_needs_exactly_one_target(sandbox: Any) -> None:
+    async with mcp_client(kit_settings(sandbox.url)) as kit:
+        tag = await first_tag(kit)
+        before = len(sandbox.state.journal)
+        assert "exactly one" in await fail(kit, "tag_subscriber", tag_id=tag["id"])
+        assert "exactly one" in await fail(
+            kit, "untag_subscriber", tag_id=tag["id"], subscriber_id=1, email_address="a@example.com"
+        )
+        assert len(sandbox.state.journal) == before
 
 
 # -- forms and sequences ----------------------------------------------------------------------------
 
 
-async def test_forms(kit: Any, sandbox: Any) -> None:
-    forms = await call(kit, "list_forms", status="all", type="embed")
-    assert last(sandbox).query == {"status": "all", "type": "embed", "per_page": "50"}
-    assert forms["forms"] and all(f["type"] == "embed" for f in forms["forms"])
-    assert all("embed_js" not in f and "uid" not in f for f in forms["forms"]), "embed scripts must be trimmed"
-    form = forms["forms"][0]
-    sub = (await call(kit, "create_subscriber", email_address="form.joiner@example.org"))["subscriber"]
+async def test_forms(sandbox: Any) -> None:
+    async with mcp_client(kit_settings(sandbox.url)) as kit:
+        forms = await call(kit, "list_forms", status="all", type="embed")
+        assert last(sandbox).query == {"status": "all", "type": "embed", "per_page": "50"}
+        assert forms["forms"] and all(f["type"] == "embed" for f in forms["forms"])
+        assert all("embed_js" not in f and "uid" not in f for f in forms["forms"]), "embed scripts must be trimmed"
+        form = forms["forms"][0]
+        sub = (await call(kit, "create_subscriber", email_address="form.joiner@example.org"))["subscriber"]
 
-    added = await call(
-        kit,
-        "add_subscriber_to_form",
-        form_id=form["id"],
-        email_address=sub["email_address"],
-        referrer="https://example.org/webinar",
-    )
-    assert (last(sandbox).path, last(sandbox).json) == (
-        f"/v4/forms/{form['id']}/subscribers",
-        {"email_address": sub["email_address"], "referrer": "https://example.org/webinar"},
-    )
-    assert added["created"] is True and added["subscriber"]["id"] == sub["id"]
-    again = await call(kit, "add_subscriber_to_form", form_id=form["id"], subscriber_id=sub["id"])
-    assert last(sandbox).path == f"/v4/forms/{form['id']}/subscribers/{sub['id']}"
-    assert again["created"] is False
+        added = await call(
+            kit,
+            "add_subscriber_to_form",
+            form_id=form["id"],
+            email_address=sub["email_address"],
+            referrer="https://example.org/webinar",
+        )
+        assert (last(sandbox).path, last(sandbox).json) == (
+            f"/v4/forms/{form['id']}/subscribers",
+            {"email_address": sub["email_address"], "referrer": "https://example.org/webinar"},
+        )
+        assert added["created"] is True and added["subscriber"]["id"] == sub["id"]
+        again = await call(kit, "add_subscriber_to_form", form_id=form["id"], subscriber_id=sub["id"])
+        assert last(sandbox).path == f"/v4/forms/{form['id']}/subscribers/{sub['id']}"
+        assert again["created"] is False
 
-    members = await call(kit, "list_form_subscribers", form_id=form["id"], added_after="2000-01-01", per_page=1000)
-    assert last(sandbox).query == {"added_after": "2000-01-01", "per_page": "1000"}
-    assert sub["id"] in [s["id"] for s in members["subscribers"]]
-    assert all("added_at" in s for s in members["subscribers"])
+        members = await call(kit, "list_form_subscribers", form_id=form["id"], added_after="2000-01-01", per_page=1000)
+        assert last(sandbox).query == {"added_after": "2000-01-01", "per_page": "1000"}
+        assert sub["id"] in [s["id"] for s in members["subscribers"]]
+        assert all("added_at" in s for s in members["subscribers"])
 
 
-async def test_sequences(kit: Any, sandbox: Any) -> None:
-    sequences = await call(kit, "list_sequences")
-    assert last(sandbox).path == "/v4/sequences"
-    seq = sequences["sequences"][0]
-    assert set(seq) <= {"id", "name", "hold", "repeat", "created_at"}
-    sub = (await call(kit, "create_subscriber", email_address="seq.joiner@example.org"))["subscriber"]
-    added = await call(kit, "add_subscriber_to_sequence", sequence_id=seq["id"], email_address=sub["email_address"])
-    assert (last(sandbox).method, last(sandbox).path, last(sandbox).json) == (
-        "POST",
-        f"/v4/sequences/{seq['id']}/subscribers",
-        {"email_address": sub["email_address"]},
-    )
-    assert added["created"] is True
-    by_id = await call(kit, "add_subscriber_to_sequence", sequence_id=seq["id"], subscriber_id=sub["id"])
-    assert last(sandbox).path == f"/v4/sequences/{seq['id']}/subscribers/{sub['id']}"
-    assert by_id["created"] is False
-    members = await call(kit, "list_sequence_subscribers", sequence_id=seq["id"], status="active", per_page=1000)
-    assert last(sandbox).query == {"status": "active", "per_page": "1000"}
-    assert sub["id"] in [s["id"] for s in members["subscribers"]]
+async def test_sequences(sandbox: Any) -> None:
+    async with mcp_client(kit_settings(sandbox.url)) as kit:
+        sequences = await call(kit, "list_sequences")
+        assert last(sandbox).path == "/v4/sequences"
+        seq = sequences["sequences"][0]
+        assert set(seq) <= {"id", "name", "hold", "repeat", "created_at"}
+        sub = (await call(kit, "create_subscriber", email_address="seq.joiner@example.org"))["subscriber"]
+        added = await call(kit, "add_subscriber_to_sequence", sequence_id=seq["id"], email_address=sub["email_address"])
+        assert (last(sandbox).method, last(sandbox).path, last(sandbox).json) == (
+            "POST",
+            f"/v4/sequences/{seq['id']}/subscribers",
+            {"email_address": sub["email_address"]},
+        )
+        assert added["created"] is True
+        by_id = await call(kit, "add_subscriber_to_sequence", sequence_id=seq["id"], subscriber_id=sub["id"])
+        assert last(sandbox).path == f"/v4/sequences/{seq['id']}/subscribers/{sub['id']}"
+        assert by_id["created"] is False
+        members = await call(kit, "list_sequence_subscribers", sequence_id=seq["id"], status="active", per_page=1000)
+        assert last(sandbox).query == {"status": "active", "per_page": "1000"}
+        assert sub["id"] in [s["id"] for s in members["subscribers"]]
 
 
 # -- read-only content ------------------------------------------------------------------------------
 
 
-async def test_broadcasts_leave_out_content_unless_asked(kit: Any, sandbox: Any) -> None:
-    slim = await call(kit, "list_broadcasts", per_page=5)
-    assert (last(sandbox).path, last(sandbox).query) == ("/v4/broadcasts", {"per_page": "5"})
-    assert slim["broadcasts"] and all("content" not in b for b in slim["broadcasts"])
-    async with httpx.AsyncClient() as http:  # Kit itself sends the HTML: the trimming is kit-mcp's
-        raw = (await http.get(f"{sandbox.url}/v4/broadcasts", params={"per_page": 5})).json()
-    assert all(b["content"] for b in raw["broadcasts"])
-    full = await call(kit, "list_broadcasts", per_page=5, include_content=True)
-    assert last(sandbox).query == {"per_page": "5"}, "include_content is ours, not Kit's"
-    assert all(b.get("content", "").lstrip().startswith("<") for b in full["broadcasts"])
+async def test_broadcasts_leave_out_content_unless_asked(sandbox: Any) -> None:
+    async with mcp_client(kit_settings(sandbox.url)) as kit:
+        slim = await call(kit, "list_broadcasts", per_page=5)
+        assert (last(sandbox).path, last(sandbox).query) == ("/v4/broadcasts", {"per_page": "5"})
+        assert slim["broadcasts"] and all("content" not in b for b in slim["broadcasts"])
+        async with httpx.AsyncClient() as http:  # Kit itself sends the HTML: the trimming is kit-mcp's
+            raw = (await http.get(f"{sandbox.url}/v4/broadcasts", params={"per_page": 5})).json()
+        assert all(b["content"] for b in raw["broadcasts"])
+        full = await call(kit, "list_broadcasts", per_page=5, include_content=True)
+        assert last(sandbox).query == {"per_page": "5"}, "include_content is ours, not Kit's"
+        assert all(b.get("content", "").lstrip().startswith("<") for b in full["broadcasts"])
 
 
-async def test_segments_templates_and_purchases(kit: Any, oauth: Any, sandbox: Any) -> None:
-    segments = await call(kit, "list_segments")
-    assert last(sandbox).path == "/v4/segments"
-    assert segments["segments"] and all(set(s) <= {"id", "name", "created_at"} for s in segments["segments"])
-    templates = await call(kit, "list_email_templates", per_page=2)
-    assert (last(sandbox).path, last(sandbox).query) == ("/v4/email_templates", {"per_page": "2"})
-    assert len(templates["email_templates"]) == 2
-    purchases = await call(oauth, "list_purchases", per_page=3, include_total_count=True)
-    assert last(sandbox).path == "/v4/purchases"
-    assert last(sandbox).headers["authorization"] == f"Bearer {KIT_TOKEN}"
-    assert len(purchases["purchases"]) == 3 and purchases["total_count"] >= 3
-    assert all("transaction_id" in p and "total" in p for p in purchases["purchases"])
-    # Kit's purchases API is OAuth-only; with an API key the error must say so.
-    assert "OAuth" in await fail(kit, "list_purchases")
+async def test_segments_templates_and_purchases(sandbox: Any) -> None:
+    async with mcp_client(kit_settings(sandbox.url)) as kit, mcp_client(kit_settings(sandbox.url, token=True)) as oauth:
+        segments = await call(kit, "list_segments")
+        assert last(sandbox).path == "/v4/segments"
+        assert segments["segments"] and all(set(s) <= {"id", "name", "created_at"} for s in segments["segments"])
+        templates = await call(kit, "list_email_templates", per_page=2)
+        assert (last(sandbox).path, last(sandbox).query) == ("/v4/email_templates", {"per_page": "2"})
+        assert len(templates["email_templates"]) == 2
+        purchases = await call(oauth, "list_purchases", per_page=3, include_total_count=True)
+        assert last(sandbox).path == "/v4/purchases"
+        assert last(sandbox).headers["authorization"] == f"Bearer {KIT_TOKEN}"
+        assert len(purchases["purchases"]) == 3 and purchases["total_count"] >= 3
+        assert all("transaction_id" in p and "total" in p for p in purchases["purchases"])
+        # Kit's purchases API is OAuth-only; with an API key the error must say so.
+        assert "OAuth" in await fail(kit, "list_purchases")
 
 
 # -- custom fields ----------------------------------------------------------------------------------
 
 
-async def test_custom_fields_lifecycle(kit: Any, sandbox: Any) -> None:
-    listed = await call(kit, "list_custom_fields")
-    assert listed["custom_fields"] and all(set(f) <= {"id", "key", "label"} for f in listed["custom_fields"])
-    created = await call(kit, "create_custom_field", label="Favourite Colour")
-    assert (last(sandbox).method, last(sandbox).path, last(sandbox).json) == (
-        "POST",
-        "/v4/custom_fields",
-        {"label": "Favourite Colour"},
-    )
-    field = created["custom_field"]
-    assert field["label"] == "Favourite Colour" and field["key"] == "favourite_colour"
-    updated = await call(kit, "update_custom_field", custom_field_id=field["id"], label="Favourite Color")
-    assert (last(sandbox).method, last(sandbox).path) == ("PUT", f"/v4/custom_fields/{field['id']}")
-    assert updated["custom_field"]["label"] == "Favourite Color"
-    deleted = await call(kit, "delete_custom_field", custom_field_id=field["id"])
-    assert (last(sandbox).method, last(sandbox).path) == ("DELETE", f"/v4/custom_fields/{field['id']}")
-    assert deleted == {"deleted": True, "id": field["id"]}
-    labels = [f["label"] for f in (await call(kit, "list_custom_fields"))["custom_fields"]]
-    assert "Favourite Color" not in labels
+async def test_custom_fields_lifecycle(sandbox: Any) -> None:
+    async with mcp_client(kit_settings(sandbox.url)) as kit:
+        listed = await call(kit, "list_custom_fields")
+        assert listed["custom_fields"] and all(set(f) <= {"id", "key", "label"} for f in listed["custom_fields"])
+        created = await call(kit, "create_custom_field", label="Favourite Colour")
+        assert (last(sandbox).method, last(sandbox).path, last(sandbox).json) == (
+            "POST",
+            "/v4/custom_fields",
+            {"label": "Favourite Colour"},
+        )
+        field = created["custom_field"]
+        assert field["label"] == "Favourite Colour" and field["key"] == "favourite_colour"
+        updated = await call(kit, "update_custom_field", custom_field_id=field["id"], label="Favourite Color")
+        assert (last(sandbox).method, last(sandbox).path) == ("PUT", f"/v4/custom_fields/{field['id']}")
+        assert updated["custom_field"]["label"] == "Favourite Color"
+        deleted = await call(kit, "delete_custom_field", custom_field_id=field["id"])
+        assert (last(sandbox).method, last(sandbox).path) == ("DELETE", f"/v4/custom_fields/{field['id']}")
+        assert deleted == {"deleted": True, "id": field["id"]}
+        labels = [f["label"] for f in (await call(kit, "list_custom_fields"))["custom_fields"]]
+        assert "Favourite Color" not in labels
 
 
 # -- webhooks ---------------------------------------------------------------------------------------
 
 
-async def test_webhooks_lifecycle(kit: Any, sandbox: Any) -> None:
-    form = (await call(kit, "list_forms", per_page=1))["forms"][0]
-    created = await call(
-        kit,
-        "create_webhook",
-        target_url="https://hooks.example.org/kit",
-        event="subscriber.form_subscribe",
-        form_id=form["id"],
-    )
-    assert (last(sandbox).method, last(sandbox).path, last(sandbox).json) == (
-        "POST",
-        "/v4/webhooks",
-        {
-            "target_url": "https://hooks.example.org/kit",
-            "event": {"name": "subscriber.form_subscribe", "form_id": form["id"]},
-        },
-    )
-    hook = created["webhook"]
-    assert hook["target_url"] == "https://hooks.example.org/kit" and hook["event"]["form_id"] == form["id"]
-    assert "account_id" not in hook
-    listed = await call(kit, "list_webhooks")
-    assert hook["id"] in [w["id"] for w in listed["webhooks"]]
-    assert await call(kit, "delete_webhook", webhook_id=hook["id"]) == {"deleted": True, "id": hook["id"]}
-    assert (last(sandbox).method, last(sandbox).path) == ("DELETE", f"/v4/webhooks/{hook['id']}")
+async def test_webhooks_lifecycle(sandbox: Any) -> None:
+    async with mcp_client(kit_settings(sandbox.url)) as kit:
+        form = (await call(kit, "list_forms", per_page=1))["forms"][0]
+        created = await call(
+            kit,
+            "create_webhook",
+            target_url="https://hooks.example.org/kit",
+            event="subscriber.form_subscribe",
+            form_id=form["id"],
+        )
+        assert (last(sandbox).method, last(sandbox).path, last(sandbox).json) == (
+            "POST",
+            "/v4/webhooks",
+            {
+                "target_url": "https://hooks.example.org/kit",
+                "event": {"name": "subscriber.form_subscribe", "form_id": form["id"]},
+            },
+        )
+        hook = created["webhook"]
+        assert hook["target_url"] == "https://hooks.example.org/kit" and hook["event"]["form_id"] == form["id"]
+        assert "account_id" not in hook
+        listed = await call(kit, "list_webhooks")
+        assert hook["id"] in [w["id"] for w in listed["webhooks"]]
+        assert await call(kit, "delete_webhook", webhook_id=hook["id"]) == {"deleted": True, "id": hook["id"]}
+        assert (last(sandbox).method, last(sandbox).path) == ("DELETE", f"/v4/webhooks/{hook['id']}")
 
 
-async def test_webhook_event_arguments_are_checked_before_sending(kit: Any, sandbox: Any) -> None:
-    before = len(sandbox.state.journal)
-    needs = await fail(kit, "create_webhook", target_url="https://x.example.org/h", event="subscriber.tag_add")
-    assert "needs tag_id" in needs
-    extra = await fail(
-        kit, "create_webhook", target_url="https://x.example.org/h", event="subscriber.subscriber_activate", tag_id=3
-    )
-    assert "does not take tag_id" in extra
-    assert await fail(kit, "create_webhook", target_url="https://x.example.org/h", event="nope")
-    assert len(sandbox.state.journal) == before
+async def test_webhook_event_arguments_are_checked_before_sending(sandbox: Any) -> None:
+    async with mcp_client(kit_settings(sandbox.url)) as kit:
+        before = len(sandbox.state.journal)
+        needs = await fail(kit, "create_webhook", target_url="https://x.example.org/h", event="subscriber.tag_add")
+        assert "needs tag_id" in needs
+        extra = await fail(
+            kit,
+            "create_webhook",
+            target_url="https://x.example.org/h",
+            event="subscriber.subscriber_activate",
+            tag_id=3,
+        )
+        assert "does not take tag_id" in extra
+        assert await fail(kit, "create_webhook", target_url="https://x.example.org/h", event="nope")
+        assert len(sandbox.state.journal) == before
 
 
 # -- Maton connections ------------------------------------------------------------------------------
@@ -426,7 +432,8 @@ async def test_connections_lifecycle(sandbox: Any) -> None:
         assert "404" in await fail(maton, "get_connection", connection_id=connection["connection_id"])
 
 
-async def test_connection_tools_need_maton(kit: Any, sandbox: Any) -> None:
-    error = await fail(kit, "list_connections")
-    assert "MATON_API_KEY" in error
-    assert not sandbox.state.journal
+async def test_connection_tools_need_maton(sandbox: Any) -> None:
+    async with mcp_client(kit_settings(sandbox.url)) as kit:
+        error = await fail(kit, "list_connections")
+        assert "MATON_API_KEY" in error
+        assert not sandbox.state.journal
