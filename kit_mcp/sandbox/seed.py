@@ -19,12 +19,12 @@ SESSION_START = datetime(2026, 1, 5, 12, 0, 0, tzinfo=UTC)
 FIRST = (
     "Ada Grace Alan Linus Margaret Ken Barbara Dennis Katherine Tim Radia Guido Frances John Hedy Edsger Annie "
     "Donald Evelyn Claude Joan Niklaus Sophie Bjarne Mary Yukihiro Lynn Rasmus Carol Brian"
-).split()  # noqa: SIM905 - a word list reads better as prose
+).split()
 LAST = (
     "Lovelace Hopper Turing Torvalds Hamilton Thompson Liskov Ritchie Johnson Berners-Lee Perlman Rossum Allen "
     "McCarthy Lamarr Dijkstra Easley Knuth Boyd Shannon Clarke Wirth Wilson Stroustrup Keller Matsumoto Conway "
     "Lerdorf Shaw Kernighan"
-).split()  # noqa: SIM905 - a word list reads better as prose
+).split()
 COMPANIES = ["Analytical Engines", "Compiler Co", "Bletchley Labs", "Penguin Works", "Apollo Guidance", None, None]
 ROLES = ["Founder", "Engineer", "Designer", "Marketer", "Teacher", None, None, None]
 CITIES = ["London", "Lisbon", "Berlin", "Austin", "Toronto", "Nairobi", "Osaka", None, None]
