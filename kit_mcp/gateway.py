@@ -289,7 +289,7 @@ class Gateway:
         self, exc: httpx.TransportError, name: str, repeatable: bool, attempt: int, check: str | None
     ) -> KitError:
         if isinstance(exc, httpx.TimeoutException):
-            what = f"{name} did not answer within {self.settings.timeout:g} s"
+            what = f"{_cap(name)} did not answer within {self.settings.timeout:g} s"
         else:
             what = f"The connection to {name} failed ({type(exc).__name__})"
         if repeatable:
@@ -318,12 +318,12 @@ class Gateway:
                 data = response.json()
             except (json.JSONDecodeError, UnicodeDecodeError):
                 raise BadUpstreamBody(
-                    f"{name} answered HTTP {status} with a body that is not JSON "
+                    f"{_cap(name)} answered HTTP {status} with a body that is not JSON "
                     f"({_snippet(response.text, self.redact)!r}). The request itself succeeded as far as HTTP "
                     "goes; retry, and if it persists the upstream service is misbehaving."
                 ) from None
             if not isinstance(data, dict):
-                raise BadUpstreamBody(f"{name} answered HTTP {status} with JSON that is not an object.")
+                raise BadUpstreamBody(f"{_cap(name)} answered HTTP {status} with JSON that is not an object.")
             return Reply(status, data)
         raise self._http_error(response, upstream, name, safe, attempt, ids, check)
 
@@ -340,7 +340,7 @@ class Gateway:
         status = response.status_code
         messages = _messages(response, self.redact)
         said = f": {'; '.join(messages)}" if messages else ""
-        head = f"{name} answered HTTP {status} {_reason(status)}{said}."
+        head = f"{_cap(name)} answered HTTP {status} {_reason(status)}{said}."
         if status == 401:
             return Unauthorized(f"{head} {self._auth_advice(upstream)}", status=status, errors=messages)
         if status == 403:
@@ -421,6 +421,11 @@ class Gateway:
                 "payment)."
             )
         return "The sandbox was started with required credentials; pass one of them."
+
+
+def _cap(name: str) -> str:
+    """`the sandbox` at the start of a sentence."""
+    return name[:1].upper() + name[1:]
 
 
 def _route(url: str) -> str:

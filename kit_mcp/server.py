@@ -21,14 +21,14 @@ Tagging and adding to forms or sequences can trigger automations and emails: con
 Writes say created=false when the thing already existed. Errors say what to fix; rate limits say when to retry."""
 
 
-def compact_schema(schema: Any) -> Any:
+def compact_schema(schema: Any, *, drop_null: bool = True) -> Any:
     """Drop what pydantic adds that a model does not need: titles, `null` branches, null/false defaults.
 
     Every word of an input schema is paid for on each tools/list; arguments stay optional
     through `required`, and validation still runs on the full pydantic model.
     """
     if isinstance(schema, list):
-        return [compact_schema(s) for s in schema]
+        return [compact_schema(s, drop_null=drop_null) for s in schema]
     if not isinstance(schema, dict):
         return schema
     out: dict[str, Any] = {}
@@ -38,11 +38,11 @@ def compact_schema(schema: Any) -> Any:
         if key == "default" and (value is None or value is False):
             continue
         if key == "properties":
-            out[key] = {name: compact_schema(prop) for name, prop in value.items()}
+            out[key] = {name: compact_schema(prop, drop_null=drop_null) for name, prop in value.items()}
             continue
-        out[key] = compact_schema(value)
+        out[key] = compact_schema(value, drop_null=drop_null)
     branches = out.get("anyOf")
-    if isinstance(branches, list):
+    if drop_null and isinstance(branches, list):
         kept = [b for b in branches if b != {"type": "null"}]
         if len(kept) == 1 and len(kept) < len(branches):
             del out["anyOf"]
@@ -58,6 +58,9 @@ def build_tools(gateway: Gateway) -> list[Tool]:
                 fn, name=meta.name, title=meta.title, description=fn.__doc__, annotations=meta.annotations
             )
             tool.parameters = compact_schema(tool.parameters)
+            if tool.fn_metadata.output_schema is not None:  # validation still uses the pydantic model
+                # Outputs keep their null branches: next_cursor really is null on the last page.
+                tool.fn_metadata.output_schema = compact_schema(tool.fn_metadata.output_schema, drop_null=False)
             tools.append(tool)
     return tools
 

@@ -2,7 +2,8 @@
 
 Structured content keeps one object per item. The text block, which is what most clients put in
 front of the model, carries the same data as compact JSON, with each list of objects written as
-columns and rows so key names are paid for once per page instead of once per item.
+columns and rows (nested objects as dotted columns, values shared by every row stated once), so
+key names are paid for once per page instead of once per item.
 """
 
 from __future__ import annotations
@@ -40,19 +41,44 @@ def dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
+def _flatten(item: Mapping[str, Any]) -> dict[str, Any]:
+    """One level of nesting becomes dotted columns (`fields.company`), so keys are paid for once per page."""
+    flat: dict[str, Any] = {}
+    for key, value in item.items():
+        if isinstance(value, dict) and value:
+            flat.update({f"{key}.{inner}": v for inner, v in value.items()})
+        else:
+            flat[key] = value
+    return flat
+
+
 def _columnar(items: Sequence[Any]) -> Any:
+    """A list of objects as {"same": {...}, "columns": [...], "rows": [[...]]}.
+
+    `same` holds columns whose value is identical on every row (state=active on a filtered list);
+    a missing value is null inside a row and dropped at a row's end.
+    """
     if not items or not all(isinstance(i, dict) for i in items):
         return items
+    flat = [_flatten(i) for i in items]
     columns: list[str] = []
-    for item in items:
+    for item in flat:
         columns.extend(k for k in item if k not in columns)
+    table: dict[str, Any] = {}
+    if len(flat) > 1:
+        same = {c: flat[0][c] for c in columns if all(c in i and i[c] == flat[0][c] for i in flat)}
+        if same:
+            table["same"] = same
+            columns = [c for c in columns if c not in same]
     rows = []
-    for item in items:
+    for item in flat:
         row = [item.get(c) for c in columns]
-        while row and row[-1] is None:  # a missing trailing value costs nothing
+        while row and row[-1] is None:
             row.pop()
         rows.append(row)
-    return {"columns": columns, "rows": rows}
+    table["columns"] = columns
+    table["rows"] = rows
+    return table
 
 
 def render(payload: Mapping[str, Any]) -> str:

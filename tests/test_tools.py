@@ -9,8 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import jsonschema
 
-from tests.helpers import KIT_KEY, KIT_TOKEN, MATON_KEY, call, fail, kit_settings, maton_settings, mcp_client
+from tests.helpers import KIT_KEY, KIT_TOKEN, MATON_KEY, call, fail, kit_settings, maton_settings, mcp_client, text
 
 SUBSCRIBER_KEYS = {"id", "email_address", "first_name", "state", "created_at", "fields", "tagged_at", "added_at"}
 
@@ -437,3 +438,22 @@ async def test_connection_tools_need_maton(sandbox: Any) -> None:
         error = await fail(kit, "list_connections")
         assert "MATON_API_KEY" in error
         assert not sandbox.state.journal
+
+
+async def test_structured_results_match_the_published_output_schemas(sandbox: Any) -> None:
+    async with mcp_client(kit_settings(sandbox.url)) as kit:
+        schemas = {t.name: t.output_schema for t in (await kit.list_tools()).tools}
+        sub = await first_subscriber(kit)
+        hook = (await call(kit, "list_webhooks"))["webhooks"][0]
+        cases = [
+            ("list_subscribers", {"email_address": sub["email_address"]}),  # last page: next_cursor is null
+            ("list_tags", {"per_page": 2}),
+            ("get_subscriber", {"subscriber_id": sub["id"]}),
+            ("create_tag", {"name": "schema-check"}),
+            ("delete_webhook", {"webhook_id": hook["id"]}),
+        ]
+        for name, args in cases:
+            result = await kit.call_tool(name, args)
+            assert not result.is_error, text(result)
+            jsonschema.validate(result.structured_content, schemas[name])
+        assert (await call(kit, "list_subscribers", email_address=sub["email_address"]))["next_cursor"] is None

@@ -88,13 +88,14 @@ def _subscribers(rng: random.Random, account: Account) -> None:
             "created_at": iso(created),
             "updated_at": iso(created + timedelta(days=rng.randint(0, 30))),
             "cancelled_at": iso(created + timedelta(days=40)) if state == "cancelled" else None,
+            # Sparse, as in real accounts: most custom fields are unset for most subscribers.
             "fields": {
-                "category": rng.choice(CATEGORIES),
-                "last_name": last if rng.random() < 0.6 else None,
-                "company": rng.choice(COMPANIES),
-                "role": rng.choice(ROLES),
-                "city": rng.choice(CITIES),
-                "plan": rng.choice(["free", "pro", None, None, None]),
+                "category": rng.choice(CATEGORIES) if rng.random() < 0.3 else None,
+                "last_name": last if rng.random() < 0.5 else None,
+                "company": rng.choice(COMPANIES) if rng.random() < 0.2 else None,
+                "role": rng.choice(ROLES) if rng.random() < 0.15 else None,
+                "city": rng.choice(CITIES) if rng.random() < 0.25 else None,
+                "plan": rng.choice(["free", "pro"]) if rng.random() < 0.1 else None,
             },
         }
 
