@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pytest
 
 from kit_mcp.sandbox import SandboxState
-from tests.sandbox_http import running_sandbox
+from kit_mcp.sandbox.serve import running_sandbox
 
 
 @dataclass

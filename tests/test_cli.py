@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -10,6 +9,7 @@ import time
 import httpx
 
 from kit_mcp.config import ENVIRONMENT
+from kit_mcp.sandbox.serve import free_port
 
 
 def run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
@@ -55,14 +55,8 @@ def test_demo_lists_reads_writes_and_pages() -> None:
     assert "created=False" in out and "is_error" in out and "HTTP 404" in out
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_sandbox_command_serves_kit_and_maton_routes() -> None:
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "kit_mcp", "sandbox", "--port", str(port)],
         stdout=subprocess.PIPE,
