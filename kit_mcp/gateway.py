@@ -50,6 +50,10 @@ Upstream = Literal["kit", "maton"]
 MAX_ID = 2**63 - 1
 SANDBOX_BASE_URL = "http://sandbox.kit-mcp.invalid"
 _USER_AGENT = f"kit-mcp/{__version__} (+https://github.com/kit-mcp/kit-mcp)"
+# Our clock starts a request's slot before it is sent, the server's when it arrives: windows are kept
+# a little longer than the upstream's so the two never disagree at the boundary.
+_KIT_MARGIN = 1.0
+_MARGIN = 0.1
 _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
@@ -120,17 +124,17 @@ class Gateway:
             self._maton_auth = _HeaderAuth(bearer)
             self._kit_base = f"{s.maton_gateway_url}/kit"
             self._control_base = s.maton_control_url
-            maton = SlidingWindow(10, 1.0)  # Maton: 10 requests per second per account
+            maton = SlidingWindow(10, 1.0 + _MARGIN)  # Maton: 10 requests per second per account
             # Maton reaches Kit over OAuth, so Kit's OAuth limit applies behind it.
-            self._pacer = Pacer(maton, SlidingWindow(600, 60.0))
+            self._pacer = Pacer(maton, SlidingWindow(600, 60.0 + _KIT_MARGIN))
             self._control_pacer = Pacer(maton)
         elif s.backend == "kit":
             if s.kit_access_token is not None:
                 self._kit_auth = _HeaderAuth({"Authorization": f"Bearer {s.kit_access_token.get_secret_value()}"})
-                self._pacer = Pacer(SlidingWindow(600, 60.0))
+                self._pacer = Pacer(SlidingWindow(600, 60.0 + _KIT_MARGIN))
             elif s.kit_api_key is not None:
                 self._kit_auth = _HeaderAuth({"X-Kit-Api-Key": s.kit_api_key.get_secret_value()})
-                self._pacer = Pacer(SlidingWindow(120, 60.0))
+                self._pacer = Pacer(SlidingWindow(120, 60.0 + _KIT_MARGIN))
             else:
                 self._missing = "Neither KIT_API_KEY nor KIT_ACCESS_TOKEN is set, but KIT_MCP_BACKEND selects Kit."
                 return

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
+import time
 from dataclasses import asdict, fields
 from typing import Any
 
@@ -48,6 +50,11 @@ class SandboxApp:
         fault = self.state.faults.take(method, path)
         if fault is not None:
             await self._fault(fault, send)
+            return
+        wait = self.state.over_rate_limit(time.monotonic())
+        if wait is not None:
+            retry = {"Retry-After": str(math.ceil(wait))}
+            await _send(send, 429, {"errors": ["Rate limit exceeded. Space out requests."]}, retry)
             return
         try:
             if body is _MALFORMED:
@@ -131,9 +138,10 @@ class _Malformed:
 _MALFORMED = _Malformed()
 
 
-async def _send(send: Send, status: int, payload: dict[str, Any] | None) -> None:
+async def _send(send: Send, status: int, payload: dict[str, Any] | None, extra: dict[str, str] | None = None) -> None:
     body = b"" if payload is None else json.dumps(payload, separators=(",", ":")).encode()
     headers = [(b"content-length", str(len(body)).encode())]
+    headers += [(k.lower().encode(), v.encode()) for k, v in (extra or {}).items()]
     if payload is not None:
         headers.append((b"content-type", b"application/json; charset=utf-8"))
     await send({"type": "http.response.start", "status": status, "headers": headers})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,6 +77,9 @@ class SandboxState:
         # When non-empty, requests must carry one of these credentials (tests of 401 handling).
         self.api_keys: set[str] = set()
         self.maton_keys: set[str] = set()
+        # (requests, seconds): answer 429 past this many requests in a rolling window, as Kit does.
+        self.rate_limit: tuple[int, float] | None = None
+        self.served: deque[float] = deque()
         self.account: Account = seed_account(seed)
 
     def reset(self) -> None:
@@ -83,4 +87,18 @@ class SandboxState:
         self.faults.clear()
         self.api_keys.clear()
         self.maton_keys.clear()
+        self.rate_limit = None
+        self.served.clear()
         self.account = seed_account(self.seed)
+
+    def over_rate_limit(self, now: float) -> float | None:
+        """Seconds until the window frees up, when this request is one too many; else None."""
+        if self.rate_limit is None:
+            return None
+        limit, period = self.rate_limit
+        while self.served and now - self.served[0] >= period:
+            self.served.popleft()
+        if len(self.served) >= limit:
+            return self.served[0] + period - now
+        self.served.append(now)
+        return None
