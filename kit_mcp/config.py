@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal, get_args
 
 from pydantic import SecretStr
@@ -75,7 +75,6 @@ class Settings:
     # Base of the exponential backoff between retries; tests shrink it.
     backoff: float = 0.5
     retries: int = 2
-    extra_secrets: tuple[str, ...] = field(default=())
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, backend: str | None = None) -> Settings:
@@ -108,8 +107,7 @@ class Settings:
 
     def secrets(self) -> list[str]:
         """Every credential value, for redaction."""
-        found = [s.get_secret_value() for s in (self.maton_api_key, self.kit_api_key, self.kit_access_token) if s]
-        return [*found, *self.extra_secrets]
+        return [s.get_secret_value() for s in (self.maton_api_key, self.kit_api_key, self.kit_access_token) if s]
 
 
 def _url(env: Mapping[str, str], name: str, default: str) -> str:

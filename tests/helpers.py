@@ -21,7 +21,6 @@ KIT_KEY = "kitkey-SECRET-5f1c9a7e2b"
 KIT_TOKEN = "kittoken-SECRET-83d0c4b1aa"
 MATON_KEY = "matonkey-SECRET-2e9f7b3c61"
 SECRETS = (KIT_KEY, KIT_TOKEN, MATON_KEY)
-ACTIVE_CONNECTION = None  # discovered from the sandbox when needed
 
 
 def kit_settings(url: str, *, token: bool = False, **overrides: Any) -> Settings:

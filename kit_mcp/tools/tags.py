@@ -9,8 +9,18 @@ from mcp.types import CallToolResult
 from kit_mcp import models, shaping
 from kit_mcp.errors import NotFound, Unauthorized
 from kit_mcp.gateway import path
-from kit_mcp.params import After, Before, Day, Name, OptionalEmail, PerPage, SubscriberStatus, TagId, TotalCount
-from kit_mcp.params import SubscriberId as OptSubscriberId
+from kit_mcp.params import (
+    After,
+    Before,
+    Day,
+    Name,
+    OptionalEmail,
+    PerPage,
+    SubscriberId,
+    SubscriberStatus,
+    TagId,
+    TotalCount,
+)
 from kit_mcp.tools._base import ToolGroup, kit_tool, one_of, query
 
 _BULK_DELETE = "DELETE /v4/bulk/tags"
@@ -90,7 +100,7 @@ class TagTools(ToolGroup):
 
     @kit_tool("Tag a subscriber", kind="write", idempotent=True)
     async def tag_subscriber(
-        self, tag_id: TagId, subscriber_id: OptSubscriberId | None = None, email_address: OptionalEmail = None
+        self, tag_id: TagId, subscriber_id: SubscriberId | None = None, email_address: OptionalEmail = None
     ) -> Annotated[CallToolResult, models.SubscriberResult]:
         """Add a tag to a subscriber, by subscriber_id or email_address. May trigger automations."""
         by = one_of(subscriber_id=subscriber_id, email_address=email_address)
@@ -116,7 +126,7 @@ class TagTools(ToolGroup):
 
     @kit_tool("Remove a tag from a subscriber", kind="delete", idempotent=True)
     async def untag_subscriber(
-        self, tag_id: TagId, subscriber_id: OptSubscriberId | None = None, email_address: OptionalEmail = None
+        self, tag_id: TagId, subscriber_id: SubscriberId | None = None, email_address: OptionalEmail = None
     ) -> Annotated[CallToolResult, models.Removed]:
         """Remove a tag from a subscriber, by subscriber_id or email_address."""
         by = one_of(subscriber_id=subscriber_id, email_address=email_address)
