@@ -73,3 +73,11 @@ async def test_input_schemas_are_compact() -> None:
     for tool in await surface():
         dumped = json.dumps(tool["inputSchema"])
         assert '"title"' not in dumped and '{"type": "null"}' not in dumped, tool["name"]
+
+
+def test_webhook_event_enum_matches_the_event_table() -> None:
+    from typing import get_args
+
+    from kit_mcp.events import EVENTS, Event
+
+    assert get_args(Event) == tuple(EVENTS)

@@ -8,27 +8,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from kit_mcp.events import EVENTS
 from kit_mcp.sandbox.pagination import Invalid, Key, paginate
 from kit_mcp.sandbox.seed import Account
 
 Reply = tuple[int, dict[str, Any] | None]
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SUBSCRIBER_STATES = ("active", "inactive", "bounced", "complained", "cancelled")
-# Kit's legacy webhook events and the id each is scoped to.
-WEBHOOK_EVENTS: dict[str, str | None] = {
-    "subscriber.subscriber_activate": None,
-    "subscriber.subscriber_unsubscribe": None,
-    "subscriber.subscriber_bounce": None,
-    "subscriber.subscriber_complain": None,
-    "subscriber.form_subscribe": "form_id",
-    "subscriber.course_subscribe": "sequence_id",
-    "subscriber.course_complete": "sequence_id",
-    "subscriber.link_click": "initiator_value",
-    "subscriber.product_purchase": "product_id",
-    "subscriber.tag_add": "tag_id",
-    "subscriber.tag_remove": "tag_id",
-    "purchase.purchase_create": None,
-}
 
 
 class Problem(Exception):
@@ -538,9 +524,9 @@ def create_webhook(call: Call) -> Reply:
     if not isinstance(event, dict) or not isinstance(target, str) or not event.get("name"):
         raise Problem(422, "`event` and `target` parameters must be provided")
     name = event["name"]
-    if name not in WEBHOOK_EVENTS:
+    if name not in EVENTS:
         raise Problem(422, f"Event name {name} is not supported")
-    needed = WEBHOOK_EVENTS[name]
+    needed = EVENTS[name]
     if needed is not None and event.get(needed) in (None, ""):
         raise Problem(422, f"Event {name} requires {needed}")
     if not re.match(r"^https?://", target):

@@ -2,46 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult
 from pydantic import AnyHttpUrl, Field
 
 from kit_mcp import models, shaping
+from kit_mcp.events import EVENTS, Event
 from kit_mcp.gateway import path
 from kit_mcp.params import After, Before, FormId, PerPage, SequenceId, TagId, TotalCount, WebhookId
 from kit_mcp.tools._base import ToolGroup, kit_tool, query
-
-# Kit's event names, and the argument each one needs (section "webhooks" of Kit's v4 reference).
-EVENTS: dict[str, str | None] = {
-    "subscriber.subscriber_activate": None,
-    "subscriber.subscriber_unsubscribe": None,
-    "subscriber.subscriber_bounce": None,
-    "subscriber.subscriber_complain": None,
-    "subscriber.form_subscribe": "form_id",
-    "subscriber.course_subscribe": "sequence_id",
-    "subscriber.course_complete": "sequence_id",
-    "subscriber.link_click": "initiator_value",
-    "subscriber.product_purchase": "product_id",
-    "subscriber.tag_add": "tag_id",
-    "subscriber.tag_remove": "tag_id",
-    "purchase.purchase_create": None,
-}
-Event = Literal[
-    "subscriber.subscriber_activate",
-    "subscriber.subscriber_unsubscribe",
-    "subscriber.subscriber_bounce",
-    "subscriber.subscriber_complain",
-    "subscriber.form_subscribe",
-    "subscriber.course_subscribe",
-    "subscriber.course_complete",
-    "subscriber.link_click",
-    "subscriber.product_purchase",
-    "subscriber.tag_add",
-    "subscriber.tag_remove",
-    "purchase.purchase_create",
-]
 
 
 class WebhookTools(ToolGroup):
