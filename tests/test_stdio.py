@@ -17,8 +17,7 @@ def server(*args: str, env: dict[str, str] | None = None) -> StdioServerParamete
     return StdioServerParameters(command=sys.executable, args=["-m", "kit_mcp", *args], env=env or {})
 
 
-async def test_stdio_sandbox_lists_tools_and_calls_them(tmp_path: Path) -> None:
-    errlog = (tmp_path / "stderr.txt").open("w+")
+async def test_stdio_sandbox_lists_tools_and_calls_them() -> None:
     async with Client(server("--sandbox", "--log-level", "DEBUG")) as client:
         tools = (await client.list_tools()).tools
         assert len(tools) == 32
@@ -31,7 +30,6 @@ async def test_stdio_sandbox_lists_tools_and_calls_them(tmp_path: Path) -> None:
         )
         assert tagged["created"] is True
         assert "HTTP 404" in await fail(client, "get_subscriber", subscriber_id=1)
-    errlog.close()
 
 
 async def test_stdio_against_the_sandbox_http_server_keeps_stdout_clean_and_secrets_out(
@@ -56,3 +54,47 @@ async def test_stdio_against_the_sandbox_http_server_keeps_stdout_clean_and_secr
     assert "/v4/tags" in logged, "DEBUG logging should reach stderr"
     assert KIT_KEY not in logged
     assert os.environ.get("KIT_API_KEY") != KIT_KEY
+
+
+def test_stdout_carries_only_protocol_messages(tmp_path: Path) -> None:
+    """Raw JSON-RPC over a pipe, DEBUG logging on: every stdout line must be a JSON-RPC message."""
+    import json
+    import subprocess
+
+    messages = [
+        {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "raw", "version": "0"}}},
+        {"jsonrpc": "2.0", "method": "notifications/initialized"},
+        {"jsonrpc": "2.0", "id": 2, "method": "tools/list"},
+        {"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {"name": "list_tags", "arguments": {"per_page": 2}}},
+        {"jsonrpc": "2.0", "id": 4, "method": "tools/call", "params": {"name": "get_subscriber", "arguments": {"subscriber_id": 1}}},
+    ]  # fmt: skip
+    errlog = (tmp_path / "stderr.txt").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kit_mcp", "--sandbox", "--log-level", "DEBUG"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=errlog,
+        text=True,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write("".join(json.dumps(m) + "\n" for m in messages))
+    proc.stdin.flush()
+    # Keep stdin open until every request is answered: the server stops on EOF, dropping calls in flight.
+    replies = []
+    while {1, 2, 3, 4} - {r.get("id") for r in replies}:
+        line = proc.stdout.readline()
+        assert line, "the server closed stdout early"
+        replies.append(json.loads(line))  # any non-JSON line on stdout fails here
+    proc.stdin.close()
+    assert proc.wait(timeout=10) == 0
+    assert proc.stdout.read().strip() == ""
+    proc.stdout.close()
+    errlog.close()
+    stderr = (tmp_path / "stderr.txt").read_text()
+    assert all(r.get("jsonrpc") == "2.0" for r in replies)
+    by_id = {r["id"]: r for r in replies if "id" in r}
+    assert len(by_id[2]["result"]["tools"]) == 32
+    assert by_id[3]["result"]["isError"] is False
+    assert by_id[4]["result"]["isError"] is True
+    assert "GET /v4/tags" in stderr, "logs belong on stderr"
