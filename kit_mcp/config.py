@@ -75,6 +75,8 @@ class Settings:
     # Base of the exponential backoff between retries; tests shrink it.
     backoff: float = 0.5
     retries: int = 2
+    # "request": no server credential; each HTTP request carries its tenant's (hosted mode only).
+    credentials: Literal["server", "request"] = "server"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, backend: str | None = None) -> Settings:

@@ -13,8 +13,9 @@ import logging
 import random
 import time
 import uuid
-from collections.abc import Generator, Mapping
-from dataclasses import dataclass
+from collections import OrderedDict
+from collections.abc import Callable, Generator, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -40,6 +41,7 @@ from kit_mcp.errors import (
 )
 from kit_mcp.pacing import Pacer, SlidingWindow
 from kit_mcp.redact import Redactor
+from kit_mcp.tenancy import current_tenant
 
 logger = logging.getLogger("kit_mcp.gateway")
 
@@ -54,6 +56,7 @@ _USER_AGENT = f"kit-mcp/{__version__} (+https://github.com/kit-mcp/kit-mcp)"
 # a little longer than the upstream's so the two never disagree at the boundary.
 _KIT_MARGIN = 1.0
 _MARGIN = 0.1
+_MAX_TENANT_PACERS = 10_000
 _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
@@ -90,6 +93,67 @@ class _HeaderAuth(httpx.Auth):
         yield request
 
 
+@dataclass(frozen=True)
+class Target:
+    """Where calls go and with which credential: fixed per server, or per tenant in request mode."""
+
+    settings: Settings
+    kit_base: str = ""
+    control_base: str | None = None
+    kit_auth: httpx.Auth | None = None
+    maton_auth: httpx.Auth | None = None
+    pacer: Pacer = field(default_factory=Pacer)
+    control_pacer: Pacer = field(default_factory=Pacer)
+    missing: str | None = None
+
+    @property
+    def backend(self) -> str | None:
+        return self.settings.backend
+
+
+def _pacers(settings: Settings) -> tuple[Pacer, Pacer]:
+    """The windows that keep one credential under its upstream's rate limit."""
+    if settings.backend == "maton":
+        maton = SlidingWindow(10, 1.0 + _MARGIN)  # Maton: 10 requests per second per account
+        # Maton reaches Kit over OAuth, so Kit's OAuth limit applies behind it.
+        return Pacer(maton, SlidingWindow(600, 60.0 + _KIT_MARGIN)), Pacer(maton)
+    if settings.backend == "kit":
+        limit = 600 if settings.kit_access_token is not None else 120
+        return Pacer(SlidingWindow(limit, 60.0 + _KIT_MARGIN)), Pacer()
+    return Pacer(), Pacer()
+
+
+def build_target(s: Settings, pacers: tuple[Pacer, Pacer] | None = None) -> Target:
+    pacer, control_pacer = pacers or _pacers(s)
+    if s.backend == "maton":
+        if s.maton_api_key is None:
+            return Target(s, missing="MATON_API_KEY is not set, but KIT_MCP_BACKEND selects the Maton gateway.")
+        bearer = {"Authorization": f"Bearer {s.maton_api_key.get_secret_value()}"}
+        pinned = {"Maton-Connection": s.maton_connection} if s.maton_connection else {}
+        return Target(
+            s,
+            kit_base=f"{s.maton_gateway_url}/kit",
+            control_base=s.maton_control_url,
+            kit_auth=_HeaderAuth(bearer | pinned),
+            maton_auth=_HeaderAuth(bearer),
+            pacer=pacer,
+            control_pacer=control_pacer,
+        )
+    if s.backend == "kit":
+        if s.kit_access_token is not None:
+            auth = _HeaderAuth({"Authorization": f"Bearer {s.kit_access_token.get_secret_value()}"})
+        elif s.kit_api_key is not None:
+            auth = _HeaderAuth({"X-Kit-Api-Key": s.kit_api_key.get_secret_value()})
+        else:
+            return Target(
+                s, missing="Neither KIT_API_KEY nor KIT_ACCESS_TOKEN is set, but KIT_MCP_BACKEND selects Kit."
+            )
+        return Target(s, kit_base=s.kit_api_url, kit_auth=auth, pacer=pacer)
+    if s.backend == "sandbox":
+        return Target(s, kit_base=SANDBOX_BASE_URL, control_base=SANDBOX_BASE_URL)
+    return Target(s, missing="No Kit credential is configured.")
+
+
 class Gateway:
     def __init__(
         self,
@@ -100,54 +164,50 @@ class Gateway:
     ) -> None:
         self.settings = settings
         self.backend = settings.backend
-        self.redact = redactor or Redactor(settings.secrets())
+        self.redactor = redactor or Redactor(settings.secrets())
+        self.per_request = settings.credentials == "request"
+        if settings.backend == "sandbox" and transport is None:
+            from kit_mcp.sandbox import create_app  # the emulator is only imported when used
+
+            transport = httpx.ASGITransport(app=create_app())
         self._transport = transport
         self._client: httpx.AsyncClient | None = None
-        self._kit_auth: _HeaderAuth | None = None
-        self._maton_auth: _HeaderAuth | None = None
-        self._pacer = Pacer()
-        self._control_pacer = Pacer()
-        self._kit_base = ""
-        self._control_base: str | None = None
-        self._missing: str | None = None
-        self._configure()
+        self._target = build_target(settings)
+        # Pacing per tenant, keyed by a hash of the credential: nothing here can be used to call as a tenant.
+        self._tenant_pacers: OrderedDict[str, tuple[Pacer, Pacer]] = OrderedDict()
 
-    def _configure(self) -> None:
-        s = self.settings
-        if s.backend == "maton":
-            if s.maton_api_key is None:
-                self._missing = "MATON_API_KEY is not set, but KIT_MCP_BACKEND selects the Maton gateway."
-                return
-            bearer = {"Authorization": f"Bearer {s.maton_api_key.get_secret_value()}"}
-            pinned = {"Maton-Connection": s.maton_connection} if s.maton_connection else {}
-            self._kit_auth = _HeaderAuth(bearer | pinned)
-            self._maton_auth = _HeaderAuth(bearer)
-            self._kit_base = f"{s.maton_gateway_url}/kit"
-            self._control_base = s.maton_control_url
-            maton = SlidingWindow(10, 1.0 + _MARGIN)  # Maton: 10 requests per second per account
-            # Maton reaches Kit over OAuth, so Kit's OAuth limit applies behind it.
-            self._pacer = Pacer(maton, SlidingWindow(600, 60.0 + _KIT_MARGIN))
-            self._control_pacer = Pacer(maton)
-        elif s.backend == "kit":
-            if s.kit_access_token is not None:
-                self._kit_auth = _HeaderAuth({"Authorization": f"Bearer {s.kit_access_token.get_secret_value()}"})
-                self._pacer = Pacer(SlidingWindow(600, 60.0 + _KIT_MARGIN))
-            elif s.kit_api_key is not None:
-                self._kit_auth = _HeaderAuth({"X-Kit-Api-Key": s.kit_api_key.get_secret_value()})
-                self._pacer = Pacer(SlidingWindow(120, 60.0 + _KIT_MARGIN))
-            else:
-                self._missing = "Neither KIT_API_KEY nor KIT_ACCESS_TOKEN is set, but KIT_MCP_BACKEND selects Kit."
-                return
-            self._kit_base = s.kit_api_url
-        elif s.backend == "sandbox":
-            self._kit_base = SANDBOX_BASE_URL
-            self._control_base = SANDBOX_BASE_URL
-            if self._transport is None:
-                from kit_mcp.sandbox import create_app  # the emulator is only imported when used
+    def redact(self, text: str) -> str:
+        """Mask the server's credentials, and in request mode the calling tenant's."""
+        text = self.redactor(text)
+        tenant = current_tenant.get()
+        if tenant is not None:
+            text = Redactor([tenant.secret()])(text)
+        return text
 
-                self._transport = httpx.ASGITransport(app=create_app())
-        else:
-            self._missing = "No Kit credential is configured."
+    def target(self) -> Target:
+        if not self.per_request:
+            return self._target
+        tenant = current_tenant.get()
+        if tenant is None:
+            raise NotConfigured(
+                "This server takes Kit credentials per request, and this request carried none. Send X-Maton-Api-Key "
+                "(optionally Maton-Connection), X-Kit-Access-Token or X-Kit-Api-Key with each request."
+            )
+        settings = replace(
+            self.settings,
+            backend="maton" if tenant.maton_api_key else "kit",
+            maton_api_key=tenant.maton_api_key,
+            maton_connection=tenant.maton_connection,
+            kit_api_key=tenant.kit_api_key,
+            kit_access_token=tenant.kit_access_token,
+        )
+        key = tenant.identity()
+        pacers = self._tenant_pacers.get(key) or _pacers(settings)
+        self._tenant_pacers[key] = pacers
+        self._tenant_pacers.move_to_end(key)
+        while len(self._tenant_pacers) > _MAX_TENANT_PACERS:
+            self._tenant_pacers.popitem(last=False)
+        return build_target(settings, pacers)
 
     # -- public API ------------------------------------------------------------------------
 
@@ -167,10 +227,12 @@ class Gateway:
         `ids` name the path ids for a 404 message; `check` names the tool that tells whether a
         write took effect, for errors where the outcome is unknown.
         """
-        if self._missing:
-            raise NotConfigured(self._not_configured())
+        target = self.target()
+        if target.missing:
+            raise NotConfigured(self._not_configured(target.missing))
+        url = target.kit_base + route
         return await self._send(
-            "kit", method, self._kit_base + route, self._kit_auth, self._pacer, params, body, safe, ids, check
+            target, "kit", method, url, target.kit_auth, target.pacer, params, body, safe, ids, check
         )
 
     async def maton(
@@ -185,25 +247,17 @@ class Gateway:
         check: str | None = None,
     ) -> Reply:
         """Call Maton's connections API (`route` starts with /connections)."""
-        if self._missing:
-            raise NotConfigured(self._not_configured())
-        if self._control_base is None:
+        target = self.target()
+        if target.missing:
+            raise NotConfigured(self._not_configured(target.missing))
+        if target.control_base is None:
             raise NotConfigured(
                 "Connection tools manage Maton connections, and this server talks to Kit directly. "
                 "Set MATON_API_KEY (and unset KIT_MCP_BACKEND=kit) to manage Maton connections."
             )
-        return await self._send(
-            "maton",
-            method,
-            self._control_base + route,
-            self._maton_auth,
-            self._control_pacer,
-            params,
-            body,
-            safe,
-            ids,
-            check,
-        )
+        url = target.control_base + route
+        pacer = target.control_pacer
+        return await self._send(target, "maton", method, url, target.maton_auth, pacer, params, body, safe, ids, check)
 
     async def aclose(self) -> None:
         if self._client is not None:
@@ -225,9 +279,9 @@ class Gateway:
             )
         return self._client
 
-    def _not_configured(self) -> str:
+    def _not_configured(self, missing: str) -> str:
         return (
-            f"{self._missing} Set MATON_API_KEY to use Kit through the Maton gateway (get a key at "
+            f"{missing} Set MATON_API_KEY to use Kit through the Maton gateway (get a key at "
             "https://maton.ai/settings), or KIT_API_KEY (Kit > Settings > Developer) or KIT_ACCESS_TOKEN to call "
             "api.kit.com directly, then restart kit-mcp. To try every tool without an account, start it with "
             "--sandbox."
@@ -235,6 +289,7 @@ class Gateway:
 
     async def _send(
         self,
+        target: Target,
         upstream: Upstream,
         method: Method,
         url: str,
@@ -246,7 +301,7 @@ class Gateway:
         ids: Mapping[str, object] | None,
         check: str | None,
     ) -> Reply:
-        name = "the sandbox" if self.backend == "sandbox" else ("Maton" if upstream == "maton" else "Kit")
+        name = "the sandbox" if target.backend == "sandbox" else ("Maton" if upstream == "maton" else "Kit")
         retries = self.settings.retries
         attempt = 0
         while True:
@@ -283,7 +338,7 @@ class Gateway:
                 attempt += 1
                 await asyncio.sleep(self._backoff(attempt))
                 continue
-            return self._reply(response, upstream, name, safe, attempt, ids, check)
+            return self._reply(target, response, upstream, name, safe, attempt, ids, check)
 
     def _backoff(self, attempt: int) -> float:
         base = self.settings.backoff * 2.0 ** (attempt - 1)
@@ -306,6 +361,7 @@ class Gateway:
 
     def _reply(
         self,
+        target: Target,
         response: httpx.Response,
         upstream: Upstream,
         name: str,
@@ -329,10 +385,11 @@ class Gateway:
             if not isinstance(data, dict):
                 raise BadUpstreamBody(f"{_cap(name)} answered HTTP {status} with JSON that is not an object.")
             return Reply(status, data)
-        raise self._http_error(response, upstream, name, safe, attempt, ids, check)
+        raise self._http_error(target, response, upstream, name, safe, attempt, ids, check)
 
     def _http_error(
         self,
+        target: Target,
         response: httpx.Response,
         upstream: Upstream,
         name: str,
@@ -346,7 +403,7 @@ class Gateway:
         said = f": {'; '.join(messages)}" if messages else ""
         head = f"{_cap(name)} answered HTTP {status} {_reason(status)}{said}."
         if status == 401:
-            return Unauthorized(f"{head} {self._auth_advice(upstream)}", status=status, errors=messages)
+            return Unauthorized(f"{head} {self._auth_advice(target, upstream)}", status=status, errors=messages)
         if status == 403:
             return Forbidden(
                 f"{head} The Kit account's plan or the credential's scope does not allow this operation "
@@ -373,7 +430,7 @@ class Gateway:
         if status == 429:
             wait = _retry_after(response)
             return RateLimited(f"{head} {_when(wait)}", retry_after=wait)
-        if status == 400 and self.backend == "maton":
+        if status == 400 and target.backend == "maton":
             return NoConnection(
                 f"{head} Maton has no usable Kit connection for this key. Call create_connection and open the "
                 "url it returns to authorise Kit, or call list_connections and set MATON_CONNECTION to an ACTIVE "
@@ -385,7 +442,7 @@ class Gateway:
             tries = f" (tried {attempt + 1} times)" if attempt else ""
             if safe:
                 advice = "This is a fault on their side; wait a minute and try again."
-                if upstream == "maton" or self.backend == "maton":
+                if upstream == "maton" or target.backend == "maton":
                     advice += (
                         " Through Maton a persistent 500 often means the Kit connection's OAuth grant expired: "
                         "create a new connection with create_connection."
@@ -399,9 +456,14 @@ class Gateway:
             )
         return KitHTTPError(f"{head} Check the arguments and try again.", status=status, errors=messages)
 
-    def _auth_advice(self, upstream: Upstream) -> str:
-        s = self.settings
-        if self.backend == "maton":
+    def _auth_advice(self, target: Target, upstream: Upstream) -> str:
+        s = target.settings
+        if self.per_request:
+            return (
+                "The credential this request carried was rejected: check the X-Maton-Api-Key, X-Kit-Access-Token or "
+                "X-Kit-Api-Key header your platform sends for this account."
+            )
+        if target.backend == "maton":
             advice = (
                 "MATON_API_KEY was rejected (missing, invalid or revoked): copy a current key from "
                 "https://maton.ai/settings into MATON_API_KEY and restart kit-mcp."
@@ -411,13 +473,13 @@ class Gateway:
                     " If the key is fine, the Kit connection's authorisation may have lapsed: see list_connections."
                 )
             return advice
-        if self.backend == "kit" and s.kit_access_token is not None:
+        if target.backend == "kit" and s.kit_access_token is not None:
             return (
                 "KIT_ACCESS_TOKEN was rejected (expired or revoked): refresh it with Kit's OAuth token endpoint or "
                 "re-authorise the app, then restart kit-mcp. Kit also answers 401 when the account has lost API "
                 "access (lapsed trial, free plan, failed payment)."
             )
-        if self.backend == "kit":
+        if target.backend == "kit":
             return (
                 "KIT_API_KEY was rejected, or this operation needs OAuth (bulk and purchase endpoints do: set "
                 "KIT_ACCESS_TOKEN or use Maton). Use a v4 key from Kit > Settings > Developer (v3 keys and secrets "
@@ -441,12 +503,12 @@ def _reason(status: int) -> str:
     return str(httpx.codes.get_reason_phrase(status))
 
 
-def _snippet(text: str, redact: Redactor, limit: int = 160) -> str:
+def _snippet(text: str, redact: Callable[[str], str], limit: int = 160) -> str:
     text = " ".join(text.split())
     return redact(text[:limit] + ("..." if len(text) > limit else ""))
 
 
-def _messages(response: httpx.Response, redact: Redactor) -> list[str]:
+def _messages(response: httpx.Response, redact: Callable[[str], str]) -> list[str]:
     """Kit's `{"errors": [...]}` (or a string), Maton's `{"error": ...}`/`{"message": ...}`, or raw text."""
     try:
         data = response.json()

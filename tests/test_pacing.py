@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -49,7 +50,7 @@ async def test_sliding_window_admits_limit_then_waits_for_the_oldest(monkeypatch
 
 def test_each_backend_gets_its_limits() -> None:
     def limits(settings: Settings) -> list[tuple[int, float]]:
-        return [(w.limit, w.period) for w in Gateway(settings)._pacer.windows]
+        return [(w.limit, w.period) for w in Gateway(settings).target().pacer.windows]
 
     url = "http://127.0.0.1:9"
     assert limits(kit_settings(url)) == [(120, 61.0)]
@@ -73,7 +74,7 @@ async def test_a_burst_waits_instead_of_drawing_429s(sandbox: Any) -> None:
     gateway = Gateway(settings)
     # Kit's limit scaled down; the margin over the server's window covers a slow first request
     # (the gateway keeps 1 s over Kit's 60 s for the same reason).
-    gateway._pacer = Pacer(SlidingWindow(4, 1.0))
+    gateway._target = replace(gateway._target, pacer=Pacer(SlidingWindow(4, 1.0)))
     async with Client(build_server(gateway)) as client:
         for _ in range(10):
             await call(client, "list_segments")

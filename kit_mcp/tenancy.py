@@ -1,0 +1,75 @@
+"""Per-request credentials for multi-tenant hosting (`--credentials request`).
+
+Each HTTP request carries its tenant's own Kit or Maton credential in headers. The MCP middleware
+below lifts them into a context variable for exactly the duration of one MCP request, so the
+gateway uses them for that tenant's calls and nothing outlives the request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
+from pydantic import SecretStr
+
+# Header names a tenant uses; lower-case as ASGI delivers them.
+MATON_KEY_HEADER = "x-maton-api-key"
+MATON_CONNECTION_HEADER = "maton-connection"
+KIT_KEY_HEADER = "x-kit-api-key"
+KIT_TOKEN_HEADER = "x-kit-access-token"  # noqa: S105 - a header name, not a secret
+TENANT_HEADERS = (MATON_KEY_HEADER, KIT_TOKEN_HEADER, KIT_KEY_HEADER)
+
+
+@dataclass(frozen=True)
+class Tenant:
+    maton_api_key: SecretStr | None = None
+    maton_connection: str | None = None
+    kit_api_key: SecretStr | None = None
+    kit_access_token: SecretStr | None = None
+
+    @property
+    def backend(self) -> str:
+        return "maton" if self.maton_api_key else "kit"
+
+    def secret(self) -> str:
+        """The credential that is in use (Maton first, then OAuth token, then API key, as with server settings)."""
+        for value in (self.maton_api_key, self.kit_access_token, self.kit_api_key):
+            if value is not None:
+                return value.get_secret_value()
+        raise ValueError("a tenant always has a credential")
+
+    def identity(self) -> str:
+        """A stable, non-reversible name for this credential: rate limits and pacing key on it."""
+        return hashlib.sha256(self.secret().encode()).hexdigest()[:32]
+
+
+def tenant_from_headers(headers: Mapping[str, str]) -> Tenant | None:
+    values = {k: headers.get(k, "").strip() for k in (*TENANT_HEADERS, MATON_CONNECTION_HEADER)}
+    if not any(values[k] for k in TENANT_HEADERS):
+        return None
+    return Tenant(
+        maton_api_key=SecretStr(values[MATON_KEY_HEADER]) if values[MATON_KEY_HEADER] else None,
+        maton_connection=values[MATON_CONNECTION_HEADER] or None,
+        kit_api_key=SecretStr(values[KIT_KEY_HEADER]) if values[KIT_KEY_HEADER] else None,
+        kit_access_token=SecretStr(values[KIT_TOKEN_HEADER]) if values[KIT_TOKEN_HEADER] else None,
+    )
+
+
+current_tenant: ContextVar[Tenant | None] = ContextVar("kit_mcp_tenant", default=None)
+
+
+class TenantMiddleware:
+    """MCP middleware: sets `current_tenant` from the HTTP request behind each MCP message."""
+
+    async def __call__(self, ctx: ServerRequestContext[Any], call_next: CallNext) -> HandlerResult:
+        headers = getattr(ctx.request, "headers", None)
+        tenant = tenant_from_headers(headers) if headers is not None else None
+        token = current_tenant.set(tenant)
+        try:
+            return await call_next(ctx)
+        finally:
+            current_tenant.reset(token)
