@@ -13,6 +13,7 @@ import anyio
 from kit_mcp import __version__
 from kit_mcp.config import BACKENDS, ENVIRONMENT, ConfigError, Settings
 from kit_mcp.gateway import Gateway
+from kit_mcp.http_app import HttpSettings, serve_http
 from kit_mcp.redact import RedactingFilter, Redactor
 from kit_mcp.server import build_server
 
@@ -47,6 +48,28 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["DEBUG", "INFO", "WARNING", "ERROR"],
         default=None,
         help="log level for stderr (env KIT_MCP_LOG_LEVEL, default WARNING)",
+    )
+    hosted = parser.add_argument_group("hosted mode (--transport http)")
+    hosted.add_argument(
+        "--transport", choices=["stdio", "http"], default="stdio", help="stdio (default) or http: /mcp, /sse, /healthz"
+    )
+    hosted.add_argument("--host", default=None, help="address to bind (default 127.0.0.1)")
+    hosted.add_argument("--port", type=int, default=None, help="port to listen on (default 8000)")
+    hosted.add_argument(
+        "--stateless", action="store_true", default=None, help="no sessions: for replicas behind a load balancer"
+    )
+    hosted.add_argument(
+        "--credentials",
+        choices=["server", "request"],
+        default=None,
+        help="server: use this server's credential (default); request: each request brings its tenant's "
+        "(headers X-Maton-Api-Key + Maton-Connection, X-Kit-Access-Token or X-Kit-Api-Key)",
+    )
+    hosted.add_argument(
+        "--allow-unauthenticated",
+        action="store_true",
+        default=None,
+        help="serve a non-loopback address without KIT_MCP_AUTH_TOKENS (warns on every start)",
     )
     commands = parser.add_subparsers(dest="command", metavar="command")
     sandbox = commands.add_parser(
@@ -91,13 +114,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         setup_logging(level, Redactor())
         return run_demo()
     try:
-        settings = Settings.from_env(backend="sandbox" if args.sandbox else args.backend)
+        settings = Settings.from_env(backend="sandbox" if args.sandbox else args.backend, credentials=args.credentials)
+        http = None
+        if args.transport == "http":
+            http = HttpSettings.from_env(
+                host=args.host,
+                port=args.port,
+                stateless=args.stateless,
+                allow_unauthenticated=args.allow_unauthenticated,
+                request_credentials=settings.credentials == "request",
+            )
     except ConfigError as exc:
         print(f"kit-mcp: {exc}", file=sys.stderr)
         return 2
     redactor = Redactor(settings.secrets())
+    if http is not None:
+        redactor.add(*(t.get_secret_value() for t in http.auth_tokens))
     setup_logging(level, redactor)
     gateway = Gateway(settings, redactor=redactor)
-    logger.info("kit-mcp %s serving stdio, backend %s", __version__, settings.backend or "none (no credential)")
-    anyio.run(_serve_stdio, gateway)
+    if http is None:
+        logger.info("kit-mcp %s serving stdio, backend %s", __version__, settings.backend or "none (no credential)")
+        anyio.run(_serve_stdio, gateway)
+        return 0
+    server = build_server(gateway, per_request=settings.credentials == "request")
+    try:
+        serve_http(server, gateway, http, level)
+    except ConfigError as exc:
+        print(f"kit-mcp: {exc}", file=sys.stderr)
+        return 2
     return 0

@@ -33,6 +33,14 @@ ENVIRONMENT: tuple[tuple[str, str], ...] = (
     ("KIT_MCP_TIMEOUT", "seconds to wait for Kit to answer one request (default 30)"),
     ("KIT_MCP_MAX_RETRY_WAIT", "longest Retry-After, in seconds, sat through before giving up (default 20)"),
     ("KIT_MCP_LOG_LEVEL", "DEBUG, INFO, WARNING (default) or ERROR; logs go to stderr"),
+    ("KIT_MCP_CREDENTIALS", "server (default) or request: each HTTP request brings its tenant's Kit credential"),
+    ("KIT_MCP_AUTH_TOKENS", "comma-separated bearer tokens HTTP clients must send (Authorization: Bearer ...)"),
+    ("KIT_MCP_AUTH_TOKENS_FILE", "file with one client token per line (# comments allowed)"),
+    ("KIT_MCP_ALLOWED_HOSTS", "extra Host names the HTTP server answers (loopback always allowed; others get 421)"),
+    ("KIT_MCP_ALLOWED_ORIGINS", "extra browser Origins allowed (e.g. https://app.example.com; others get 403)"),
+    ("KIT_MCP_MAX_BODY_BYTES", "largest HTTP request body accepted (default 1048576; larger gets 413)"),
+    ("KIT_MCP_RATE_LIMIT", "tool calls per minute per client token or tenant (default 120; beyond gets 429)"),
+    ("KIT_MCP_MAX_SESSIONS", "concurrent Streamable HTTP sessions (default 100; beyond gets 503)"),
 )
 
 
@@ -79,12 +87,27 @@ class Settings:
     credentials: Literal["server", "request"] = "server"
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, *, backend: str | None = None) -> Settings:
-        """Read settings from the environment; `backend` (from --sandbox or --backend) wins over KIT_MCP_BACKEND."""
+    def from_env(
+        cls, env: Mapping[str, str] | None = None, *, backend: str | None = None, credentials: str | None = None
+    ) -> Settings:
+        """Read settings from the environment; flags (`backend` from --sandbox or --backend, `credentials`
+        from --credentials) win over KIT_MCP_BACKEND and KIT_MCP_CREDENTIALS."""
         env = os.environ if env is None else env
+        mode = (credentials or env.get("KIT_MCP_CREDENTIALS", "")).strip().lower() or "server"
+        if mode not in ("server", "request"):
+            raise ConfigError(f"KIT_MCP_CREDENTIALS must be server or request, got {mode!r}")
         maton_key = _secret(env, "MATON_API_KEY")
         kit_key = _secret(env, "KIT_API_KEY")
         kit_token = _secret(env, "KIT_ACCESS_TOKEN")
+        if mode == "request":
+            # The server holds no credential of its own: each request brings its tenant's.
+            if maton_key or kit_key or kit_token:
+                raise ConfigError(
+                    "KIT_MCP_CREDENTIALS=request takes every credential from the requests; unset MATON_API_KEY, "
+                    "KIT_API_KEY and KIT_ACCESS_TOKEN so no tenant can fall back on the server's account"
+                )
+            if backend == "sandbox" or env.get("KIT_MCP_BACKEND", "").strip().lower() == "sandbox":
+                raise ConfigError("the embedded sandbox has no tenants; use --credentials server with --sandbox")
         chosen = (backend or env.get("KIT_MCP_BACKEND", "")).strip().lower() or None
         if chosen is not None and chosen not in BACKENDS:
             raise ConfigError(f"KIT_MCP_BACKEND must be one of {', '.join(BACKENDS)}, got {chosen!r}")
@@ -96,6 +119,7 @@ class Settings:
                 chosen = "kit"
         return cls(
             backend=chosen,  # type: ignore[arg-type]  # checked against BACKENDS above
+            credentials=mode,  # type: ignore[arg-type]  # checked above
             maton_api_key=maton_key,
             maton_connection=env.get("MATON_CONNECTION", "").strip() or None,
             maton_gateway_url=_url(env, "MATON_GATEWAY_URL", DEFAULT_MATON_GATEWAY_URL),

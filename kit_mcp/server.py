@@ -9,6 +9,7 @@ from mcp.server.mcpserver.tools import Tool
 
 from kit_mcp import __version__
 from kit_mcp.gateway import Gateway
+from kit_mcp.tenancy import TenantMiddleware
 from kit_mcp.tools import GROUPS
 
 INSTRUCTIONS = """\
@@ -65,7 +66,8 @@ def build_tools(gateway: Gateway) -> list[Tool]:
     return tools
 
 
-def build_server(gateway: Gateway) -> MCPServer:
+def build_server(gateway: Gateway, *, per_request: bool = False) -> MCPServer:
+    """`per_request`: lift each HTTP request's tenant credentials into the gateway's context."""
     return MCPServer(
         name="kit-mcp",
         title="Kit",
@@ -73,4 +75,5 @@ def build_server(gateway: Gateway) -> MCPServer:
         instructions=INSTRUCTIONS,
         website_url="https://github.com/kit-mcp/kit-mcp",
         tools=build_tools(gateway),
+        middleware=[TenantMiddleware()] if per_request else None,
     )
