@@ -67,9 +67,10 @@ class SandboxApp:
         await _send(send, status, payload)
 
     def _dispatch(self, method: str, path: str, query: dict[str, str], body: Any, headers: dict[str, str]) -> Reply:
-        state, account = self.state, self.state.account
+        state = self.state
         bearer = headers.get("authorization", "")
         token = bearer[7:] if bearer.lower().startswith("bearer ") else None
+        account = state.account_for(token or headers.get("x-kit-api-key"))
         if path.startswith("/kit/v4/") or path.startswith("/connections"):
             # Anonymous calls are allowed so `kit-mcp --sandbox` needs no key; tests set maton_keys to get 401s.
             if state.maton_keys and token not in state.maton_keys:

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import uvicorn
+from starlette.types import ASGIApp
 
 from kit_mcp.sandbox.app import create_app
 from kit_mcp.sandbox.state import SandboxState
@@ -30,8 +31,15 @@ def free_port(host: str = "127.0.0.1") -> int:
 @contextmanager
 def running_sandbox(state: SandboxState, host: str = "127.0.0.1") -> Iterator[str]:
     """Serve `state` under uvicorn on a free port in a daemon thread; yields the base URL."""
+    with running_app(create_app(state), host) as url:
+        yield url
+
+
+@contextmanager
+def running_app(app: ASGIApp, host: str = "127.0.0.1") -> Iterator[str]:
+    """Serve any ASGI app under uvicorn on a free loopback port in a daemon thread; yields the base URL."""
     port = free_port(host)
-    server = uvicorn.Server(uvicorn.Config(create_app(state), host=host, port=port, log_level="error"))
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="error"))
     thread = threading.Thread(target=server.run, name="kit-mcp-sandbox", daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

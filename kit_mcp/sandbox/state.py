@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -79,6 +80,9 @@ class SandboxState:
         self.maton_keys: set[str] = set()
         # (requests, seconds): answer 429 past this many requests in a rolling window, as Kit does.
         self.rate_limit: tuple[int, float] | None = None
+        # Multi-tenant emulation: each credential gets an account of its own, seeded from the credential.
+        self.account_per_credential = False
+        self._tenant_accounts: dict[str, Account] = {}
         self.served: deque[float] = deque()
         self.account: Account = seed_account(seed)
 
@@ -89,7 +93,17 @@ class SandboxState:
         self.maton_keys.clear()
         self.rate_limit = None
         self.served.clear()
+        self.account_per_credential = False
+        self._tenant_accounts.clear()
         self.account = seed_account(self.seed)
+
+    def account_for(self, credential: str | None) -> Account:
+        if not self.account_per_credential or not credential:
+            return self.account
+        if credential not in self._tenant_accounts:
+            seed = int(hashlib.sha256(credential.encode()).hexdigest()[:8], 16)
+            self._tenant_accounts[credential] = seed_account(seed)
+        return self._tenant_accounts[credential]
 
     def over_rate_limit(self, now: float) -> float | None:
         """Seconds until the window frees up, when this request is one too many; else None."""
