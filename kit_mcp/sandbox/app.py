@@ -1,4 +1,4 @@
-"""The sandbox as an ASGI app: journal, faults and authentication around the Kit and Maton routes."""
+"""The sandbox as an ASGI app: journal, faults, rate limit and credentials around the Kit and Maton routes."""
 
 from __future__ import annotations
 
@@ -6,18 +6,27 @@ import asyncio
 import json
 import math
 import time
-from dataclasses import asdict, fields
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
-from kit_mcp.sandbox import kit_routes, maton_routes
-from kit_mcp.sandbox.kit_routes import Problem, Reply
-from kit_mcp.sandbox.state import Fault, RecordedRequest, SandboxState
+from kit_mcp.sandbox import admin, kit_routes, routes_maton
+from kit_mcp.sandbox.calls import MALFORMED, Call, MatonProblem, Problem, Reply
+from kit_mcp.sandbox.faults import Fault
+from kit_mcp.sandbox.state import RecordedRequest, SandboxState
 
-_FAULT_FIELDS = {f.name for f in fields(Fault)}
-_OAUTH_ONLY = "This endpoint requires OAuth. Authenticate with an access token."
+OAUTH_ONLY = "This endpoint requires OAuth. Authenticate with an access token."
+HELLO = {
+    "sandbox": "kit-mcp",
+    "message": "This is the kit-mcp sandbox: an in-memory emulator of Kit API v4 and of Maton's gateway.",
+    "kit": "/v4/...",
+    "maton_gateway": "/kit/v4/...",
+    "maton_connections": "/connections",
+    "admin": ["/_sandbox/journal", "/_sandbox/faults", "/_sandbox/reset"],
+}
 
 
 class SandboxApp:
@@ -34,112 +43,74 @@ class SandboxApp:
         if scope["type"] != "http":
             return
         request = Request(scope, receive)
-        raw = await request.body()
         method, path = request.method, request.url.path
-        query = dict(request.query_params)
-        try:
-            body: Any = json.loads(raw) if raw else None
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            body = _MALFORMED
-        if path.startswith("/_sandbox"):
-            await _send(send, *self._admin(method, path, body))
+        query = dict(request.query_params)  # a repeated parameter: the last value wins
+        headers = dict(request.headers.items())  # ASGI header names are already lower-case
+        body, recorded = _parse(await request.body(), headers.get("content-type", ""))
+        if path.startswith("/_sandbox/"):
+            await _send(send, *_answer(lambda: admin.handle(self.state, method, path, body)))
             return
-        headers = {k.lower(): v for k, v in request.headers.items()}
-        recorded = None if body is _MALFORMED else body
         self.state.journal.append(RecordedRequest(method, path, query, recorded, headers))
         fault = self.state.faults.take(method, path)
         if fault is not None:
-            await self._fault(fault, send)
+            await _fault(fault, send)
             return
         wait = self.state.over_rate_limit(time.monotonic())
         if wait is not None:
             retry = {"Retry-After": str(math.ceil(wait))}
             await _send(send, 429, {"errors": ["Rate limit exceeded. Space out requests."]}, retry)
             return
-        try:
-            if body is _MALFORMED:
-                raise Problem(422, "Request body is not valid JSON")
-            status, payload = self._dispatch(method, path, query, body, headers)
-        except Problem as problem:
-            key = "error" if problem.status == 400 else "errors"
-            message: Any = {"message": problem.errors[0]} if key == "error" else problem.errors
-            status, payload = problem.status, {key: message}
-        await _send(send, status, payload)
+        await _send(send, *_answer(lambda: self._dispatch(method, path, query, body, headers)))
 
     def _dispatch(self, method: str, path: str, query: dict[str, str], body: Any, headers: dict[str, str]) -> Reply:
         state = self.state
-        bearer = headers.get("authorization", "")
-        token = bearer[7:] if bearer.lower().startswith("bearer ") else None
+        authorization = headers.get("authorization", "")
+        token = authorization[7:].strip() if authorization.lower().startswith("bearer ") else None
         account = state.account_for(token or headers.get("x-kit-api-key"))
-        if path.startswith("/kit/v4/") or path.startswith("/connections"):
+        if path == "/connections" or path.startswith(("/connections/", "/kit/")):
             # Anonymous calls are allowed so `kit-mcp --sandbox` needs no key; tests set maton_keys to get 401s.
             if state.maton_keys and token not in state.maton_keys:
-                raise Problem(401, "Invalid or missing Maton API key")
-            if path.startswith("/connections"):
-                return maton_routes.handle(account, method, path, query, body)
-            maton_routes.check_gateway(account, headers.get("maton-connection"))
-            handler, ids, _ = kit_routes.route(method, path.removeprefix("/kit"))  # Maton reaches Kit over OAuth
-            return handler(kit_routes.Call(account, ids, query, body))
+                raise MatonProblem(401, "Invalid or missing Maton API key")
+            if not path.startswith("/kit/"):
+                return routes_maton.handle(account, method, path, query, body)
+            routes_maton.check_gateway(account, headers.get("maton-connection"))
+            # Maton holds the OAuth token and injects it, so OAuth-only routes pass.
+            kit_route, ids = kit_routes.route(method, path.removeprefix("/kit"))
+            return kit_route.handler(Call(account, ids, query, body))
         if path.startswith("/v4/"):
-            handler, ids, oauth_only = kit_routes.route(method, path)
+            kit_route, ids = kit_routes.route(method, path)
             key = headers.get("x-kit-api-key")
-            credential = token or key
-            if state.api_keys and credential not in state.api_keys:
+            if state.api_keys and (token or key) not in state.api_keys:
                 raise Problem(401, "The access token is invalid")
-            if oauth_only and token is None and key is not None:
-                raise Problem(401, _OAUTH_ONLY)
-            return handler(kit_routes.Call(account, ids, query, body))
+            if kit_route.oauth_only and token is None and key is not None:
+                raise Problem(401, OAUTH_ONLY)
+            return kit_route.handler(Call(account, ids, query, body))
         if path == "/" and method == "GET":
-            return 200, {
-                "sandbox": "kit-mcp",
-                "routes": ["/v4/...", "/kit/v4/...", "/connections", "/_sandbox/journal"],
-            }
+            return 200, HELLO
         raise Problem(404)
 
-    def _admin(self, method: str, path: str, body: Any) -> Reply:
-        if path == "/_sandbox/journal" and method == "GET":
-            return 200, {"journal": [asdict(r) for r in self.state.journal]}
-        if path == "/_sandbox/journal" and method == "DELETE":
-            self.state.journal.clear()
-            return 204, None
-        if path == "/_sandbox/faults" and method == "POST":
-            if not isinstance(body, dict) or set(body) - _FAULT_FIELDS:
-                return 422, {"errors": [f"fault fields are {', '.join(sorted(_FAULT_FIELDS))}"]}
-            self.state.faults.add(Fault(**body))
-            return 201, {"faults": len(self.state.faults)}
-        if path == "/_sandbox/faults" and method == "DELETE":
-            self.state.faults.clear()
-            return 204, None
-        if path == "/_sandbox/reset" and method == "POST":
-            self.state.reset()
-            return 204, None
-        return 404, {"errors": ["Not Found"]}
 
-    async def _fault(self, fault: Fault, send: Send) -> None:
-        if fault.delay:
-            await asyncio.sleep(fault.delay)
-        body = fault.body.encode()
-        headers = [(k.lower().encode(), v.encode()) for k, v in fault.headers.items()]
-        if fault.drop:
-            # Promise more bytes than are sent, then stop: the server closes the connection mid-response.
-            headers.append((b"content-length", str(len(body) + 100).encode()))
-            await send({"type": "http.response.start", "status": fault.status, "headers": headers})
-            await send({"type": "http.response.body", "body": body[:1], "more_body": True})
-            raise ConnectionAbortedError("sandbox fault: dropped connection")
-        headers.append((b"content-type", b"application/json"))
-        headers.append((b"content-length", str(len(body)).encode()))
-        await send({"type": "http.response.start", "status": fault.status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+def _parse(raw: bytes, content_type: str) -> tuple[Any, Any]:
+    """The body for the handlers, and for the journal (parsed JSON or None)."""
+    if not raw:
+        return None, None
+    if content_type.startswith("application/x-www-form-urlencoded"):  # Kit, a Rails app, takes form bodies too
+        return dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True)), None
+    try:
+        parsed = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return MALFORMED, None
+    return parsed, parsed
 
 
-class _Malformed:
-    pass
+def _answer(handler: Callable[[], Reply]) -> Reply:
+    try:
+        return handler()
+    except Problem as problem:
+        return problem.status, problem.payload()
 
 
-_MALFORMED = _Malformed()
-
-
-async def _send(send: Send, status: int, payload: dict[str, Any] | None, extra: dict[str, str] | None = None) -> None:
+async def _send(send: Send, status: int, payload: Any, extra: dict[str, str] | None = None) -> None:
     body = b"" if payload is None else json.dumps(payload, separators=(",", ":")).encode()
     headers = [(b"content-length", str(len(body)).encode())]
     headers += [(k.lower().encode(), v.encode()) for k, v in (extra or {}).items()]
@@ -149,5 +120,29 @@ async def _send(send: Send, status: int, payload: dict[str, Any] | None, extra: 
     await send({"type": "http.response.body", "body": body})
 
 
+def _content_type(body: str) -> str:
+    try:
+        json.loads(body)
+    except ValueError:
+        return "text/html; charset=utf-8" if body.lstrip().startswith("<") else "text/plain; charset=utf-8"
+    return "application/json; charset=utf-8"
+
+
+async def _fault(fault: Fault, send: Send) -> None:
+    if fault.delay:
+        await asyncio.sleep(fault.delay)  # other requests are served meanwhile
+    body = fault.body.encode()
+    chosen = {k.lower(): v for k, v in fault.headers.items() if k.lower() != "content-length"}
+    chosen.setdefault("content-type", _content_type(fault.body))
+    headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in chosen.items()]
+    # A drop promises one byte more than it sends, then returns: the server closes the connection
+    # mid-body and the client sees a protocol error instead of a status.
+    length = len(body) + 1 if fault.drop else len(body)
+    headers.append((b"content-length", str(length).encode()))
+    await send({"type": "http.response.start", "status": fault.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body, "more_body": fault.drop})
+
+
 def create_app(state: SandboxState | None = None) -> SandboxApp:
-    return SandboxApp(state or SandboxState())
+    """The sandbox as an ASGI app, over `state` (or a freshly seeded SandboxState)."""
+    return SandboxApp(state if state is not None else SandboxState())

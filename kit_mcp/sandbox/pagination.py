@@ -74,7 +74,7 @@ def paginate(
         "end_cursor": encode(last) if last is not None else None,
         "per_page": size,
     }
-    if query.get("include_total_count") == "true":
+    if query.get("include_total_count", "").lower() == "true":  # the spec types it as a string
         pagination["total_count"] = len(items)
     return page, pagination
 

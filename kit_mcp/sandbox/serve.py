@@ -18,7 +18,12 @@ from kit_mcp.sandbox.state import SandboxState
 
 
 def serve_sandbox(host: str = "127.0.0.1", port: int = 8765, seed: int = 0) -> None:
-    print(f"kit-mcp sandbox: Kit at http://{host}:{port}/v4, Maton at http://{host}:{port}/kit/v4", file=sys.stderr)
+    """Serve a freshly seeded sandbox until interrupted; logs go to stderr, as does the one line naming the URL."""
+    base = f"http://{host}:{port}"
+    print(
+        f"kit-mcp sandbox at {base} (Kit {base}/v4, Maton gateway {base}/kit/v4, Maton connections {base}/connections)",
+        file=sys.stderr,
+    )
     uvicorn.run(create_app(SandboxState(seed)), host=host, port=port, log_level="warning")
 
 

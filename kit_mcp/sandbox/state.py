@@ -1,13 +1,17 @@
-"""The sandbox's mutable state: the seeded account, the request journal and injected faults."""
+"""The sandbox's mutable state: the seeded account, the request journal, faults, credentials, rate limit."""
 
 from __future__ import annotations
 
 import hashlib
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from kit_mcp.sandbox.seed import Account, seed_account
+from kit_mcp.sandbox.faults import Fault, FaultBook
+from kit_mcp.sandbox.seed import seed_account
+from kit_mcp.sandbox.store import Account
+
+__all__ = ["Fault", "FaultBook", "RecordedRequest", "SandboxState"]
 
 
 @dataclass(frozen=True)
@@ -19,53 +23,6 @@ class RecordedRequest:
     query: dict[str, str]
     json: Any | None
     headers: dict[str, str]
-
-
-@dataclass
-class Fault:
-    """Answer the next `times` matching requests with this instead of the normal response.
-
-    `path_prefix` is matched against the path without a leading `/kit` (so it covers both the Kit and
-    the Maton routes); `drop` closes the connection mid-response; `delay` sleeps first.
-    """
-
-    status: int = 500
-    body: str = ""
-    headers: dict[str, str] = field(default_factory=dict)
-    method: str | None = None
-    path_prefix: str | None = None
-    delay: float = 0.0
-    times: int = 1
-    drop: bool = False
-
-    def matches(self, method: str, path: str) -> bool:
-        if self.method is not None and self.method.upper() != method:
-            return False
-        return self.path_prefix is None or path.removeprefix("/kit").startswith(self.path_prefix)
-
-
-class FaultBook:
-    def __init__(self) -> None:
-        self._faults: list[Fault] = []
-
-    def add(self, fault: Fault) -> None:
-        self._faults.append(fault)
-
-    def clear(self) -> None:
-        self._faults.clear()
-
-    def take(self, method: str, path: str) -> Fault | None:
-        """The first matching fault, used up one time."""
-        for fault in self._faults:
-            if fault.matches(method, path):
-                fault.times -= 1
-                if fault.times <= 0:
-                    self._faults.remove(fault)
-                return fault
-        return None
-
-    def __len__(self) -> int:
-        return len(self._faults)
 
 
 class SandboxState:
