@@ -41,6 +41,7 @@ ENVIRONMENT: tuple[tuple[str, str], ...] = (
     ("KIT_MCP_MAX_BODY_BYTES", "largest HTTP request body accepted (default 1048576; larger gets 413)"),
     ("KIT_MCP_RATE_LIMIT", "tool calls per minute per client token or tenant (default 120; beyond gets 429)"),
     ("KIT_MCP_MAX_SESSIONS", "concurrent Streamable HTTP sessions (default 100; beyond gets 503)"),
+    ("KIT_MCP_SHUTDOWN_GRACE", "seconds calls in flight get to finish after SIGTERM (default 20)"),
 )
 
 

@@ -14,6 +14,7 @@ import json
 import logging
 import math
 import os
+import sys
 import time
 from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Mapping
@@ -82,6 +83,7 @@ class HttpSettings:
             "max_body_bytes": _positive_int(env, "KIT_MCP_MAX_BODY_BYTES", cls.max_body_bytes),
             "rate_limit": _positive_int(env, "KIT_MCP_RATE_LIMIT", cls.rate_limit),
             "max_sessions": _positive_int(env, "KIT_MCP_MAX_SESSIONS", cls.max_sessions),
+            "shutdown_grace": float(_positive_int(env, "KIT_MCP_SHUTDOWN_GRACE", int(cls.shutdown_grace))),
         }
         values.update({k: v for k, v in flags.items() if v is not None})
         return cls(**values)
@@ -290,6 +292,9 @@ def build_app(server: MCPServer, gateway: Gateway, settings: HttpSettings) -> AS
     streamable = server.streamable_http_app(
         streamable_http_path="/mcp",
         stateless_http=settings.stateless,
+        # Plain JSON answers to POSTs: on SIGTERM a call in flight is an ordinary request that uvicorn lets
+        # finish, while open SSE streams (GET /mcp, /sse) are drained at once. No tool streams progress.
+        json_response=True,
         transport_security=security,
         max_request_body_size=settings.max_body_bytes,
         max_sessions=settings.max_sessions,
@@ -323,12 +328,12 @@ def build_app(server: MCPServer, gateway: Gateway, settings: HttpSettings) -> AS
 def serve_http(server: MCPServer, gateway: Gateway, settings: HttpSettings, log_level: str) -> None:
     settings.check_exposure()
     app = build_app(server, gateway, settings)
-    logger.warning(
-        "kit-mcp %s serving http://%s:%s/mcp (Streamable HTTP) and /sse (HTTP+SSE)%s",
-        __version__,
-        settings.host,
-        settings.port,
-        ", stateless" if settings.stateless else "",
+    mode = ", stateless" if settings.stateless else ""
+    print(
+        f"kit-mcp {__version__} serving http://{settings.host}:{settings.port}/mcp (Streamable HTTP), /sse (HTTP+SSE) "
+        f"and /healthz{mode}",
+        file=sys.stderr,
+        flush=True,
     )
     config = uvicorn.Config(
         app,
