@@ -266,3 +266,22 @@ def test_public_bind_without_auth_is_refused_unless_allowed() -> None:
     HttpSettings(host="127.0.0.1").check_exposure()
     HttpSettings(host="::1").check_exposure()
     HttpSettings(host="0.0.0.0", allow_unauthenticated=True).check_exposure()
+
+
+async def test_a_session_belongs_to_the_credential_that_opened_it(sandbox: Any) -> None:
+    settings = replace(kit_settings(sandbox.url), kit_api_key=None, backend=None, credentials="request")
+    with hosted(settings, replace(TOKENS, request_credentials=True)) as url:
+        async with httpx.AsyncClient(base_url=url, headers={**MCP_HEADERS, **authed()}) as http:
+            opened = await http.post("/mcp", json=INIT, headers={"X-Kit-Api-Key": "tenant-one-key-1234"})
+            session = opened.headers["mcp-session-id"]
+            call = {"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "list_tags", "arguments": {}}}
+            hijack = await http.post(
+                "/mcp", json=call, headers={"X-Kit-Api-Key": "tenant-two-key-5678", "Mcp-Session-Id": session}
+            )
+            own = await http.post(
+                "/mcp", json=call, headers={"X-Kit-Api-Key": "tenant-one-key-1234", "Mcp-Session-Id": session}
+            )
+    assert opened.status_code == 200
+    assert hijack.status_code == 404, "another tenant must not reach this session"
+    assert own.status_code == 200
+    assert all(r.headers["x-kit-api-key"] == "tenant-one-key-1234" for r in sandbox.state.journal)
