@@ -9,7 +9,7 @@ key names are paid for once per page instead of once per item.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from mcp.types import CallToolResult, TextContent
@@ -35,6 +35,12 @@ def pick(item: Mapping[str, Any], keys: Iterable[str]) -> dict[str, Any]:
     """The named keys of a Kit object, pruned."""
     picked: dict[str, Any] = prune({key: item.get(key) for key in keys})
     return picked
+
+
+def picker(keys: Iterable[str]) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
+    """`pick` with the keys fixed, for trimming every item of a list."""
+    fixed = tuple(keys)
+    return lambda item: pick(item, fixed)
 
 
 def dumps(value: Any) -> str:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, ParamSpec, TypeVar
 
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, ToolAnnotations
 
+from kit_mcp import shaping
 from kit_mcp.errors import KitError
 from kit_mcp.gateway import Gateway
 
@@ -66,6 +67,20 @@ class ToolGroup:
 
     def __init__(self, gateway: Gateway) -> None:
         self.gw = gateway
+
+    async def listing(
+        self,
+        route: str,
+        plural: str,
+        project: Callable[[dict[str, Any]], dict[str, Any]],
+        params: dict[str, str | int],
+        ids: Mapping[str, object] | None = None,
+    ) -> CallToolResult:
+        """One page of a Kit list: GET `route`, trim each item with `project`, add the cursors."""
+        reply = await self.gw.kit("GET", route, params=params, safe=True, ids=ids)
+        items = [project(item) for item in reply.data.get(plural, [])]
+        total = params.get("include_total_count") == "true"
+        return shaping.result(shaping.page(plural, reply.data, items, total=total))
 
     def tools(self) -> Iterator[tuple[Callable[..., Any], ToolMeta]]:
         # Definition order, so tools/list reads like the README's table.

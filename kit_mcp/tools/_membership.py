@@ -8,7 +8,7 @@ from mcp.types import CallToolResult
 
 from kit_mcp import shaping
 from kit_mcp.gateway import Gateway, path
-from kit_mcp.tools._base import one_of, query
+from kit_mcp.tools._base import ToolGroup, one_of, query
 
 Container = Literal["forms", "sequences"]
 
@@ -41,15 +41,7 @@ async def add(
     return shaping.result({"subscriber": sub, "created": reply.status == 201})
 
 
-async def members(gw: Gateway, container: Container, container_id: int, filters: dict[str, Any]) -> CallToolResult:
+async def members(group: ToolGroup, container: Container, container_id: int, filters: dict[str, Any]) -> CallToolResult:
     key = "form_id" if container == "forms" else "sequence_id"
-    reply = await gw.kit(
-        "GET",
-        path(f"/v4/{container}/{{{key}}}/subscribers", **{key: container_id}),
-        params=query(**filters),
-        safe=True,
-        ids={key: container_id},
-    )
-    items = [shaping.subscriber(s) for s in reply.data.get("subscribers", [])]
-    total = bool(filters.get("include_total_count"))
-    return shaping.result(shaping.page("subscribers", reply.data, items, total=total))
+    route = path(f"/v4/{container}/{{{key}}}/subscribers", **{key: container_id})
+    return await group.listing(route, "subscribers", shaping.subscriber, query(**filters), ids={key: container_id})

@@ -23,14 +23,10 @@ class ContentTools(ToolGroup):
         include_total_count: TotalCount = False,
     ) -> Annotated[CallToolResult, models.BroadcastPage]:
         """List broadcasts (one-off emails), drafts and scheduled ones included."""
-        reply = await self.gw.kit(
-            "GET",
-            "/v4/broadcasts",
-            params=query(per_page=per_page, after=after, before=before, include_total_count=include_total_count),
-            safe=True,
+        params = query(per_page=per_page, after=after, before=before, include_total_count=include_total_count)
+        return await self.listing(
+            "/v4/broadcasts", "broadcasts", lambda b: shaping.broadcast(b, content=include_content), params
         )
-        items = [shaping.broadcast(b, content=include_content) for b in reply.data.get("broadcasts", [])]
-        return shaping.result(shaping.page("broadcasts", reply.data, items, total=include_total_count))
 
     @kit_tool("List segments")
     async def list_segments(
@@ -41,14 +37,8 @@ class ContentTools(ToolGroup):
         include_total_count: TotalCount = False,
     ) -> Annotated[CallToolResult, models.SegmentPage]:
         """List segments (saved subscriber filters)."""
-        reply = await self.gw.kit(
-            "GET",
-            "/v4/segments",
-            params=query(per_page=per_page, after=after, before=before, include_total_count=include_total_count),
-            safe=True,
-        )
-        items = [shaping.pick(s, shaping.SEGMENT) for s in reply.data.get("segments", [])]
-        return shaping.result(shaping.page("segments", reply.data, items, total=include_total_count))
+        params = query(per_page=per_page, after=after, before=before, include_total_count=include_total_count)
+        return await self.listing("/v4/segments", "segments", shaping.picker(shaping.SEGMENT), params)
 
     @kit_tool("List purchases")
     async def list_purchases(
@@ -59,14 +49,8 @@ class ContentTools(ToolGroup):
         include_total_count: TotalCount = False,
     ) -> Annotated[CallToolResult, models.PurchasePage]:
         """List purchases (needs OAuth or Maton)."""
-        reply = await self.gw.kit(
-            "GET",
-            "/v4/purchases",
-            params=query(per_page=per_page, after=after, before=before, include_total_count=include_total_count),
-            safe=True,
-        )
-        items = [shaping.purchase(p) for p in reply.data.get("purchases", [])]
-        return shaping.result(shaping.page("purchases", reply.data, items, total=include_total_count))
+        params = query(per_page=per_page, after=after, before=before, include_total_count=include_total_count)
+        return await self.listing("/v4/purchases", "purchases", shaping.purchase, params)
 
     @kit_tool("List email templates")
     async def list_email_templates(
@@ -77,11 +61,7 @@ class ContentTools(ToolGroup):
         include_total_count: TotalCount = False,
     ) -> Annotated[CallToolResult, models.EmailTemplatePage]:
         """List email templates."""
-        reply = await self.gw.kit(
-            "GET",
-            "/v4/email_templates",
-            params=query(per_page=per_page, after=after, before=before, include_total_count=include_total_count),
-            safe=True,
+        params = query(per_page=per_page, after=after, before=before, include_total_count=include_total_count)
+        return await self.listing(
+            "/v4/email_templates", "email_templates", shaping.picker(shaping.EMAIL_TEMPLATE), params
         )
-        items = [shaping.pick(t, shaping.EMAIL_TEMPLATE) for t in reply.data.get("email_templates", [])]
-        return shaping.result(shaping.page("email_templates", reply.data, items, total=include_total_count))

@@ -22,14 +22,8 @@ class CustomFieldTools(ToolGroup):
         include_total_count: TotalCount = False,
     ) -> Annotated[CallToolResult, models.CustomFieldPage]:
         """List custom fields; use their key in subscriber fields."""
-        reply = await self.gw.kit(
-            "GET",
-            "/v4/custom_fields",
-            params=query(per_page=per_page, after=after, before=before, include_total_count=include_total_count),
-            safe=True,
-        )
-        items = [shaping.pick(f, shaping.CUSTOM_FIELD) for f in reply.data.get("custom_fields", [])]
-        return shaping.result(shaping.page("custom_fields", reply.data, items, total=include_total_count))
+        params = query(per_page=per_page, after=after, before=before, include_total_count=include_total_count)
+        return await self.listing("/v4/custom_fields", "custom_fields", shaping.picker(shaping.CUSTOM_FIELD), params)
 
     @kit_tool("Create a custom field", kind="write")
     async def create_custom_field(self, label: Name) -> Annotated[CallToolResult, models.CustomFieldResult]:

@@ -35,21 +35,15 @@ class FormTools(ToolGroup):
         include_total_count: TotalCount = False,
     ) -> Annotated[CallToolResult, models.FormPage]:
         """List forms and landing pages."""
-        reply = await self.gw.kit(
-            "GET",
-            "/v4/forms",
-            params=query(
-                status=status,
-                type=type,
-                per_page=per_page,
-                after=after,
-                before=before,
-                include_total_count=include_total_count,
-            ),
-            safe=True,
+        params = query(
+            status=status,
+            type=type,
+            per_page=per_page,
+            after=after,
+            before=before,
+            include_total_count=include_total_count,
         )
-        items = [shaping.pick(f, shaping.FORM) for f in reply.data.get("forms", [])]
-        return shaping.result(shaping.page("forms", reply.data, items, total=include_total_count))
+        return await self.listing("/v4/forms", "forms", shaping.picker(shaping.FORM), params)
 
     @kit_tool("Add a subscriber to a form", kind="write", idempotent=True)
     async def add_subscriber_to_form(
@@ -89,4 +83,4 @@ class FormTools(ToolGroup):
             before=before,
             include_total_count=include_total_count,
         )
-        return await _membership.members(self.gw, "forms", form_id, filters)
+        return await _membership.members(self, "forms", form_id, filters)

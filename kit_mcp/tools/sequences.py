@@ -32,14 +32,8 @@ class SequenceTools(ToolGroup):
         include_total_count: TotalCount = False,
     ) -> Annotated[CallToolResult, models.SequencePage]:
         """List email sequences."""
-        reply = await self.gw.kit(
-            "GET",
-            "/v4/sequences",
-            params=query(per_page=per_page, after=after, before=before, include_total_count=include_total_count),
-            safe=True,
-        )
-        items = [shaping.pick(s, shaping.SEQUENCE) for s in reply.data.get("sequences", [])]
-        return shaping.result(shaping.page("sequences", reply.data, items, total=include_total_count))
+        params = query(per_page=per_page, after=after, before=before, include_total_count=include_total_count)
+        return await self.listing("/v4/sequences", "sequences", shaping.picker(shaping.SEQUENCE), params)
 
     @kit_tool("Add a subscriber to a sequence", kind="write", idempotent=True)
     async def add_subscriber_to_sequence(
@@ -74,4 +68,4 @@ class SequenceTools(ToolGroup):
             before=before,
             include_total_count=include_total_count,
         )
-        return await _membership.members(self.gw, "sequences", sequence_id, filters)
+        return await _membership.members(self, "sequences", sequence_id, filters)

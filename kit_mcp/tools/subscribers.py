@@ -49,27 +49,21 @@ class SubscriberTools(ToolGroup):
         include_total_count: TotalCount = False,
     ) -> Annotated[CallToolResult, models.SubscriberPage]:
         """List subscribers (default: active, newest first)."""
-        reply = await self.gw.kit(
-            "GET",
-            "/v4/subscribers",
-            params=query(
-                status=status,
-                email_address=email_address,
-                created_after=created_after,
-                created_before=created_before,
-                updated_after=updated_after,
-                updated_before=updated_before,
-                sort_field=sort_field,
-                sort_order=sort_order,
-                per_page=per_page,
-                after=after,
-                before=before,
-                include_total_count=include_total_count,
-            ),
-            safe=True,
+        params = query(
+            status=status,
+            email_address=email_address,
+            created_after=created_after,
+            created_before=created_before,
+            updated_after=updated_after,
+            updated_before=updated_before,
+            sort_field=sort_field,
+            sort_order=sort_order,
+            per_page=per_page,
+            after=after,
+            before=before,
+            include_total_count=include_total_count,
         )
-        items = [shaping.subscriber(s) for s in reply.data.get("subscribers", [])]
-        return shaping.result(shaping.page("subscribers", reply.data, items, total=include_total_count))
+        return await self.listing("/v4/subscribers", "subscribers", shaping.subscriber, params)
 
     @kit_tool("Get a subscriber")
     async def get_subscriber(self, subscriber_id: SubscriberId) -> Annotated[CallToolResult, models.SubscriberResult]:

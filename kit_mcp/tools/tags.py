@@ -36,14 +36,8 @@ class TagTools(ToolGroup):
         include_total_count: TotalCount = False,
     ) -> Annotated[CallToolResult, models.TagPage]:
         """List tags."""
-        reply = await self.gw.kit(
-            "GET",
-            "/v4/tags",
-            params=query(per_page=per_page, after=after, before=before, include_total_count=include_total_count),
-            safe=True,
-        )
-        items = [shaping.pick(t, shaping.TAG) for t in reply.data.get("tags", [])]
-        return shaping.result(shaping.page("tags", reply.data, items, total=include_total_count))
+        params = query(per_page=per_page, after=after, before=before, include_total_count=include_total_count)
+        return await self.listing("/v4/tags", "tags", shaping.picker(shaping.TAG), params)
 
     @kit_tool("Create a tag", kind="write", idempotent=True)
     async def create_tag(self, name: Name) -> Annotated[CallToolResult, models.TagResult]:
@@ -165,22 +159,21 @@ class TagTools(ToolGroup):
         include_total_count: TotalCount = False,
     ) -> Annotated[CallToolResult, models.SubscriberPage]:
         """List subscribers who have a tag, with tagged_at."""
-        reply = await self.gw.kit(
-            "GET",
+        params = query(
+            status=status,
+            created_after=created_after,
+            created_before=created_before,
+            tagged_after=tagged_after,
+            tagged_before=tagged_before,
+            per_page=per_page,
+            after=after,
+            before=before,
+            include_total_count=include_total_count,
+        )
+        return await self.listing(
             path("/v4/tags/{tag_id}/subscribers", tag_id=tag_id),
-            params=query(
-                status=status,
-                created_after=created_after,
-                created_before=created_before,
-                tagged_after=tagged_after,
-                tagged_before=tagged_before,
-                per_page=per_page,
-                after=after,
-                before=before,
-                include_total_count=include_total_count,
-            ),
-            safe=True,
+            "subscribers",
+            shaping.subscriber,
+            params,
             ids={"tag_id": tag_id},
         )
-        items = [shaping.subscriber(s) for s in reply.data.get("subscribers", [])]
-        return shaping.result(shaping.page("subscribers", reply.data, items, total=include_total_count))

@@ -25,14 +25,8 @@ class WebhookTools(ToolGroup):
         include_total_count: TotalCount = False,
     ) -> Annotated[CallToolResult, models.WebhookPage]:
         """List webhooks."""
-        reply = await self.gw.kit(
-            "GET",
-            "/v4/webhooks",
-            params=query(per_page=per_page, after=after, before=before, include_total_count=include_total_count),
-            safe=True,
-        )
-        items = [shaping.pick(w, shaping.WEBHOOK) for w in reply.data.get("webhooks", [])]
-        return shaping.result(shaping.page("webhooks", reply.data, items, total=include_total_count))
+        params = query(per_page=per_page, after=after, before=before, include_total_count=include_total_count)
+        return await self.listing("/v4/webhooks", "webhooks", shaping.picker(shaping.WEBHOOK), params)
 
     @kit_tool("Create a webhook", kind="write")
     async def create_webhook(
