@@ -116,6 +116,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings.from_env(backend="sandbox" if args.sandbox else args.backend, credentials=args.credentials)
         http = None
+        if settings.credentials == "request" and args.transport != "http":
+            raise ConfigError(
+                "--credentials request takes each tenant's credential from HTTP headers: add --transport http"
+            )
         if args.transport == "http":
             http = HttpSettings.from_env(
                 host=args.host,

@@ -82,3 +82,9 @@ def test_sandbox_command_serves_kit_and_maton_routes() -> None:
             proc.stdout.close()
         if proc.stderr:
             proc.stderr.close()
+
+
+def test_request_credentials_need_http() -> None:
+    done = run("--credentials", "request")
+    assert done.returncode == 2
+    assert "add --transport http" in done.stderr
