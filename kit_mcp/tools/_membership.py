@@ -1,4 +1,4 @@
-"""Forms and sequences share one shape: add a subscriber (by id or email) and list who is in."""
+"""Tags, forms and sequences share one shape: add a subscriber (by id or email) and list who is in."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from kit_mcp import shaping
 from kit_mcp.gateway import Gateway, path
 from kit_mcp.tools._base import ToolGroup, one_of, query
 
-Container = Literal["forms", "sequences"]
+Container = Literal["tags", "forms", "sequences"]
+KEYS: dict[str, str] = {"tags": "tag_id", "forms": "form_id", "sequences": "sequence_id"}
 
 
 async def add(
@@ -21,7 +22,7 @@ async def add(
     email_address: str | None,
     extra: dict[str, Any],
 ) -> CallToolResult:
-    key = "form_id" if container == "forms" else "sequence_id"
+    key = KEYS[container]
     by = one_of(subscriber_id=subscriber_id, email_address=email_address)
     if by == "subscriber_id":
         assert subscriber_id is not None
@@ -42,6 +43,6 @@ async def add(
 
 
 async def members(group: ToolGroup, container: Container, container_id: int, filters: dict[str, Any]) -> CallToolResult:
-    key = "form_id" if container == "forms" else "sequence_id"
+    key = KEYS[container]
     route = path(f"/v4/{container}/{{{key}}}/subscribers", **{key: container_id})
     return await group.listing(route, "subscribers", shaping.subscriber, query(**filters), ids={key: container_id})

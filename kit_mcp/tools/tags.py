@@ -21,6 +21,7 @@ from kit_mcp.params import (
     TagId,
     TotalCount,
 )
+from kit_mcp.tools import _membership
 from kit_mcp.tools._base import ToolGroup, kit_tool, one_of, query
 
 _BULK_DELETE = "DELETE /v4/bulk/tags"
@@ -97,26 +98,7 @@ class TagTools(ToolGroup):
         self, tag_id: TagId, subscriber_id: SubscriberId | None = None, email_address: OptionalEmail = None
     ) -> Annotated[CallToolResult, models.SubscriberResult]:
         """Add a tag to a subscriber, by subscriber_id or email_address. May trigger automations."""
-        by = one_of(subscriber_id=subscriber_id, email_address=email_address)
-        if by == "subscriber_id":
-            assert subscriber_id is not None
-            reply = await self.gw.kit(
-                "POST",
-                path("/v4/tags/{tag_id}/subscribers/{subscriber_id}", tag_id=tag_id, subscriber_id=subscriber_id),
-                body={},
-                safe=True,
-                ids={"tag_id": tag_id, "subscriber_id": subscriber_id},
-            )
-        else:
-            reply = await self.gw.kit(
-                "POST",
-                path("/v4/tags/{tag_id}/subscribers", tag_id=tag_id),
-                body={"email_address": email_address},
-                safe=True,
-                ids={"tag_id": tag_id},
-            )
-        sub = shaping.subscriber(reply.data.get("subscriber", {}))
-        return shaping.result({"subscriber": sub, "created": reply.status == 201})
+        return await _membership.add(self.gw, "tags", tag_id, subscriber_id, email_address, {})
 
     @kit_tool("Remove a tag from a subscriber", kind="delete", idempotent=True)
     async def untag_subscriber(
@@ -159,7 +141,7 @@ class TagTools(ToolGroup):
         include_total_count: TotalCount = False,
     ) -> Annotated[CallToolResult, models.SubscriberPage]:
         """List subscribers who have a tag, with tagged_at."""
-        params = query(
+        filters = dict(
             status=status,
             created_after=created_after,
             created_before=created_before,
@@ -170,10 +152,4 @@ class TagTools(ToolGroup):
             before=before,
             include_total_count=include_total_count,
         )
-        return await self.listing(
-            path("/v4/tags/{tag_id}/subscribers", tag_id=tag_id),
-            "subscribers",
-            shaping.subscriber,
-            params,
-            ids={"tag_id": tag_id},
-        )
+        return await _membership.members(self, "tags", tag_id, filters)
