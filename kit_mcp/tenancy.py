@@ -16,12 +16,25 @@ from typing import Any
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from pydantic import SecretStr
 
+from kit_mcp.config import credential_problem
+from kit_mcp.redact import Redactor, secrets_in_scope
+
 # Header names a tenant uses; lower-case as ASGI delivers them.
 MATON_KEY_HEADER = "x-maton-api-key"
 MATON_CONNECTION_HEADER = "maton-connection"
 KIT_KEY_HEADER = "x-kit-api-key"
 KIT_TOKEN_HEADER = "x-kit-access-token"  # noqa: S105 - a header name, not a secret
 TENANT_HEADERS = (MATON_KEY_HEADER, KIT_TOKEN_HEADER, KIT_KEY_HEADER)
+_DISPLAY = {
+    MATON_KEY_HEADER: "X-Maton-Api-Key",
+    KIT_TOKEN_HEADER: "X-Kit-Access-Token",
+    KIT_KEY_HEADER: "X-Kit-Api-Key",
+}
+_MAX_CONNECTION_ID = 200
+
+
+class BadCredential(ValueError):
+    """A tenant header that cannot be a credential; the message names the header, never the value."""
 
 
 @dataclass(frozen=True)
@@ -42,15 +55,32 @@ class Tenant:
                 return value.get_secret_value()
         raise ValueError("a tenant always has a credential")
 
+    def secrets(self) -> list[str]:
+        """Every credential the request carried, used or not: all of them are masked."""
+        given = (self.maton_api_key, self.kit_access_token, self.kit_api_key)
+        return [value.get_secret_value() for value in given if value is not None]
+
     def identity(self) -> str:
         """A stable, non-reversible name for this credential: rate limits and pacing key on it."""
         return hashlib.sha256(self.secret().encode()).hexdigest()[:32]
 
+    def redactor(self) -> Redactor:
+        return Redactor(self.secrets(), scoped=False)
+
 
 def tenant_from_headers(headers: Mapping[str, str]) -> Tenant | None:
+    """The tenant a request names, None when it names none; `BadCredential` when a value cannot be one."""
     values = {k: headers.get(k, "").strip() for k in (*TENANT_HEADERS, MATON_CONNECTION_HEADER)}
     if not any(values[k] for k in TENANT_HEADERS):
         return None
+    for header in TENANT_HEADERS:
+        problem = credential_problem(values[header]) if values[header] else None
+        if problem:
+            raise BadCredential(f"{_DISPLAY[header]} {problem}.")
+    connection = values[MATON_CONNECTION_HEADER]
+    printable = connection.isascii() and connection.isprintable()
+    if connection and (len(connection) > _MAX_CONNECTION_ID or not printable):
+        raise BadCredential("Maton-Connection must be a connection id from list_connections (printable ASCII).")
     return Tenant(
         maton_api_key=SecretStr(values[MATON_KEY_HEADER]) if values[MATON_KEY_HEADER] else None,
         maton_connection=values[MATON_CONNECTION_HEADER] or None,
@@ -67,9 +97,13 @@ class TenantMiddleware:
 
     async def __call__(self, ctx: ServerRequestContext[Any], call_next: CallNext) -> HandlerResult:
         headers = getattr(ctx.request, "headers", None)
-        tenant = tenant_from_headers(headers) if headers is not None else None
+        try:
+            tenant = tenant_from_headers(headers) if headers is not None else None
+        except BadCredential:
+            tenant = None  # the gatekeeper has already refused such a request; never call with it
         token = current_tenant.set(tenant)
         try:
-            return await call_next(ctx)
+            with secrets_in_scope(tenant.redactor() if tenant else None):
+                return await call_next(ctx)
         finally:
             current_tenant.reset(token)
