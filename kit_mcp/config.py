@@ -31,16 +31,31 @@ ENVIRONMENT: tuple[tuple[str, str], ...] = (
     ("KIT_API_URL", f"Kit API base URL (default {DEFAULT_KIT_API_URL})"),
     ("KIT_MCP_BACKEND", "force a backend: maton, kit or sandbox"),
     ("KIT_MCP_TIMEOUT", "seconds to wait for Kit to answer one request (default 30)"),
-    ("KIT_MCP_MAX_RETRY_WAIT", "longest Retry-After, in seconds, sat through before giving up (default 20)"),
+    ("KIT_MCP_MAX_RETRY_WAIT", "longest total wait, in seconds, for Kit's rate limit within one call (default 20)"),
+    ("KIT_MCP_MAX_RESPONSE_BYTES", "largest upstream answer read, in bytes (default 4194304); larger is an error"),
+    ("KIT_MCP_UPSTREAM_CONCURRENCY", "requests in flight at once per Kit credential or tenant (default 8)"),
     ("KIT_MCP_LOG_LEVEL", "DEBUG, INFO, WARNING (default) or ERROR; logs go to stderr"),
     ("KIT_MCP_CREDENTIALS", "server (default) or request: each HTTP request brings its tenant's Kit credential"),
     ("KIT_MCP_AUTH_TOKENS", "comma-separated bearer tokens HTTP clients must send (Authorization: Bearer ...)"),
-    ("KIT_MCP_AUTH_TOKENS_FILE", "file with one client token per line (# comments allowed)"),
+    (
+        "KIT_MCP_AUTH_TOKENS_FILE",
+        "file of client tokens: one per line, then optionally ' # comment'; lines starting # are comments",
+    ),
     ("KIT_MCP_ALLOWED_HOSTS", "extra Host names the HTTP server answers (loopback always allowed; others get 421)"),
     ("KIT_MCP_ALLOWED_ORIGINS", "extra browser Origins allowed (e.g. https://app.example.com; others get 403)"),
     ("KIT_MCP_MAX_BODY_BYTES", "largest HTTP request body accepted (default 1048576; larger gets 413)"),
-    ("KIT_MCP_RATE_LIMIT", "tool calls per minute per client token or tenant (default 120; beyond gets 429)"),
-    ("KIT_MCP_MAX_SESSIONS", "concurrent Streamable HTTP sessions (default 100; beyond gets 503)"),
+    (
+        "KIT_MCP_RATE_LIMIT",
+        "tool calls per minute per client (default 120); beyond, a tool error saying when to retry",
+    ),
+    ("KIT_MCP_MAX_SESSIONS", "open sessions, Streamable HTTP and SSE together (default 100; beyond gets 503)"),
+    ("KIT_MCP_MAX_SESSIONS_PER_CLIENT", "open sessions per client (default 10; beyond gets 429)"),
+    ("KIT_MCP_SESSION_IDLE_TIMEOUT", "seconds after which an idle session is closed (default 300)"),
+    ("KIT_MCP_CLIENT_READ_TIMEOUT", "seconds a client has to send a request's head and body (default 15)"),
+    (
+        "KIT_MCP_FORWARDED_ALLOW_IPS",
+        "proxies (addresses, networks or *) whose X-Forwarded-For is believed; default none",
+    ),
     ("KIT_MCP_SHUTDOWN_GRACE", "seconds calls in flight get to finish after SIGTERM (default 20)"),
 )
 
@@ -49,9 +64,32 @@ class ConfigError(ValueError):
     """A setting has a value kit-mcp cannot use."""
 
 
+# Real Kit and Maton credentials are long printable ASCII. Anything shorter than this could not be
+# masked in output without blanking ordinary words, and non-ASCII cannot be sent in an HTTP header.
+MIN_CREDENTIAL_LENGTH = 16
+MAX_CREDENTIAL_LENGTH = 4096
+
+
+def credential_problem(value: str) -> str | None:
+    """Why `value` cannot be a Kit or Maton credential (never quoting it), or None."""
+    if not MIN_CREDENTIAL_LENGTH <= len(value) <= MAX_CREDENTIAL_LENGTH:
+        return (
+            f"must be {MIN_CREDENTIAL_LENGTH} to {MAX_CREDENTIAL_LENGTH} characters long, like the credentials Kit "
+            "and Maton issue"
+        )
+    if not all("!" <= c <= "~" for c in value):
+        return "may hold only printable ASCII characters without spaces, like the credentials Kit and Maton issue"
+    return None
+
+
 def _secret(env: Mapping[str, str], name: str) -> SecretStr | None:
     value = env.get(name, "").strip()
-    return SecretStr(value) if value else None
+    if not value:
+        return None
+    problem = credential_problem(value)
+    if problem:
+        raise ConfigError(f"{name} {problem}")
+    return SecretStr(value)
 
 
 def _float(env: Mapping[str, str], name: str, default: float) -> float:
@@ -65,6 +103,15 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
     if value <= 0:
         raise ConfigError(f"{name} must be positive, got {raw!r}")
     return value
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise ConfigError(f"{name} must be a positive integer, got {raw!r}")
+    return int(raw)
 
 
 @dataclass(frozen=True)
@@ -84,6 +131,13 @@ class Settings:
     # Base of the exponential backoff between retries; tests shrink it.
     backoff: float = 0.5
     retries: int = 2
+    # Largest upstream answer read; Kit's biggest page (1,000 subscribers with fields) is well under 1 MB.
+    max_response_bytes: int = 4 * 1024 * 1024
+    # Requests in flight at once per credential (per tenant in request mode).
+    upstream_concurrency: int = 8
+    # Kit's rate limit as (requests, seconds), when not the documented one (120 or 600 a minute); the
+    # tests shrink it to match a sandbox running Kit's window shortened.
+    kit_rate_limit: tuple[int, float] | None = None
     # "request": no server credential; each HTTP request carries its tenant's (hosted mode only).
     credentials: Literal["server", "request"] = "server"
 
@@ -130,6 +184,8 @@ class Settings:
             kit_api_url=_url(env, "KIT_API_URL", DEFAULT_KIT_API_URL),
             timeout=_float(env, "KIT_MCP_TIMEOUT", 30.0),
             max_retry_wait=_float(env, "KIT_MCP_MAX_RETRY_WAIT", 20.0),
+            max_response_bytes=_int(env, "KIT_MCP_MAX_RESPONSE_BYTES", cls.max_response_bytes),
+            upstream_concurrency=_int(env, "KIT_MCP_UPSTREAM_CONCURRENCY", cls.upstream_concurrency),
         )
 
     def secrets(self) -> list[str]:

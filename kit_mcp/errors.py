@@ -80,3 +80,14 @@ class OutcomeUnknown(KitError):
 
 class BadUpstreamBody(KitError):
     pass
+
+
+def unexpected_answer(upstream: str, status: int | None = None) -> BadUpstreamBody:
+    """The one error for an answer that is not what Kit's API describes. It quotes nothing of the body:
+    a body that is not what Kit sends may hold anything, a credential echoed back included."""
+    detail = f"HTTP {status}, not the JSON its API describes" if status else "not the shape its API describes"
+    return BadUpstreamBody(
+        f"{upstream} answered something unexpected ({detail}), so the result could not be read. The request may "
+        "have been carried out; check with the matching get_ or list_ tool before repeating a change. If it "
+        "persists, the upstream service is misbehaving."
+    )

@@ -10,6 +10,7 @@ import asyncio
 import email.utils
 import json
 import logging
+import math
 import random
 import time
 import uuid
@@ -17,6 +18,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any, Literal
 
 import httpx
@@ -38,6 +40,7 @@ from kit_mcp.errors import (
     ServerError,
     Unauthorized,
     Unprocessable,
+    unexpected_answer,
 )
 from kit_mcp.pacing import Pacer, SlidingWindow
 from kit_mcp.redact import Redactor
@@ -56,8 +59,24 @@ _USER_AGENT = f"kit-mcp/{__version__} (+https://github.com/kit-mcp/kit-mcp)"
 # a little longer than the upstream's so the two never disagree at the boundary.
 _KIT_MARGIN = 1.0
 _MARGIN = 0.1
-_MAX_TENANT_PACERS = 10_000
+_MAX_TENANT_LANES = 10_000
+_POOL_SIZE = 100
+# Failures that happen before any byte of the request left: the request can be sent again whatever it is.
 _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# At most this many refusals for the rate limit are waited out in one call (the waits also stay within
+# KIT_MCP_MAX_RETRY_WAIT).
+_MAX_RATE_RETRIES = 6
+
+
+class _RefuseAllCookies(DefaultCookiePolicy):
+    """Kit and Maton authenticate by header. A cookie one tenant's answer set must never ride along with
+    another tenant's request, so the shared client keeps none at all."""
+
+    def set_ok(self, cookie: Any, request: Any) -> bool:
+        return False
+
+    def return_ok(self, cookie: Any, request: Any) -> bool:
+        return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +113,16 @@ class _HeaderAuth(httpx.Auth):
 
 
 @dataclass(frozen=True)
+class Lane:
+    """What one credential holds on its own: pacing under its upstream's rate limits, and a bound on its
+    requests in flight, so that one tenant's hanging upstream cannot hold connections another needs."""
+
+    pacer: Pacer = field(default_factory=Pacer)
+    control_pacer: Pacer = field(default_factory=Pacer)
+    slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(8))
+
+
+@dataclass(frozen=True)
 class Target:
     """Where calls go and with which credential: fixed per server, or per tenant in request mode."""
 
@@ -102,8 +131,7 @@ class Target:
     control_base: str | None = None
     kit_auth: httpx.Auth | None = None
     maton_auth: httpx.Auth | None = None
-    pacer: Pacer = field(default_factory=Pacer)
-    control_pacer: Pacer = field(default_factory=Pacer)
+    lane: Lane = field(default_factory=Lane)
     missing: str | None = None
 
     @property
@@ -111,20 +139,22 @@ class Target:
         return self.settings.backend
 
 
-def _pacers(settings: Settings) -> tuple[Pacer, Pacer]:
-    """The windows that keep one credential under its upstream's rate limit."""
+def new_lane(settings: Settings) -> Lane:
+    """The windows that keep one credential under its upstream's rate limit, and its share of connections."""
+    slots = asyncio.Semaphore(settings.upstream_concurrency)
+    oauth = settings.backend == "maton" or settings.kit_access_token is not None
+    limit, period = settings.kit_rate_limit or (600 if oauth else 120, 60.0 + _KIT_MARGIN)
     if settings.backend == "maton":
         maton = SlidingWindow(10, 1.0 + _MARGIN)  # Maton: 10 requests per second per account
         # Maton reaches Kit over OAuth, so Kit's OAuth limit applies behind it.
-        return Pacer(maton, SlidingWindow(600, 60.0 + _KIT_MARGIN)), Pacer(maton)
+        return Lane(Pacer(maton, SlidingWindow(limit, period)), Pacer(maton), slots)
     if settings.backend == "kit":
-        limit = 600 if settings.kit_access_token is not None else 120
-        return Pacer(SlidingWindow(limit, 60.0 + _KIT_MARGIN)), Pacer()
-    return Pacer(), Pacer()
+        return Lane(Pacer(SlidingWindow(limit, period)), Pacer(), slots)
+    return Lane(slots=slots)
 
 
-def build_target(s: Settings, pacers: tuple[Pacer, Pacer] | None = None) -> Target:
-    pacer, control_pacer = pacers or _pacers(s)
+def build_target(s: Settings, lane: Lane | None = None) -> Target:
+    lane = lane or new_lane(s)
     if s.backend == "maton":
         if s.maton_api_key is None:
             return Target(s, missing="MATON_API_KEY is not set, but KIT_MCP_BACKEND selects the Maton gateway.")
@@ -136,8 +166,7 @@ def build_target(s: Settings, pacers: tuple[Pacer, Pacer] | None = None) -> Targ
             control_base=s.maton_control_url,
             kit_auth=_HeaderAuth(bearer | pinned),
             maton_auth=_HeaderAuth(bearer),
-            pacer=pacer,
-            control_pacer=control_pacer,
+            lane=lane,
         )
     if s.backend == "kit":
         if s.kit_access_token is not None:
@@ -148,10 +177,33 @@ def build_target(s: Settings, pacers: tuple[Pacer, Pacer] | None = None) -> Targ
             return Target(
                 s, missing="Neither KIT_API_KEY nor KIT_ACCESS_TOKEN is set, but KIT_MCP_BACKEND selects Kit."
             )
-        return Target(s, kit_base=s.kit_api_url, kit_auth=auth, pacer=pacer)
+        return Target(s, kit_base=s.kit_api_url, kit_auth=auth, lane=lane)
     if s.backend == "sandbox":
-        return Target(s, kit_base=SANDBOX_BASE_URL, control_base=SANDBOX_BASE_URL)
+        return Target(s, kit_base=SANDBOX_BASE_URL, control_base=SANDBOX_BASE_URL, lane=lane)
     return Target(s, missing="No Kit credential is configured.")
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One request to Kit or Maton, and what is known about repeating it."""
+
+    upstream: Upstream
+    method: Method
+    url: str
+    params: Mapping[str, str | int] | None
+    body: Mapping[str, Any] | None
+    # Kit gives the same result whether this is sent once or twice (reads, upserts, tagging).
+    repeatable: bool
+    ids: Mapping[str, object] | None
+    check: str | None
+
+    @property
+    def is_read(self) -> bool:
+        return self.method == "GET"
+
+
+class _AnswerTooLarge(Exception):
+    pass
 
 
 class Gateway:
@@ -173,16 +225,13 @@ class Gateway:
         self._transport = transport
         self._client: httpx.AsyncClient | None = None
         self._target = build_target(settings)
-        # Pacing per tenant, keyed by a hash of the credential: nothing here can be used to call as a tenant.
-        self._tenant_pacers: OrderedDict[str, tuple[Pacer, Pacer]] = OrderedDict()
+        # Lanes per tenant, keyed by a hash of the credential: nothing here can be used to call as a tenant.
+        self._tenant_lanes: OrderedDict[str, Lane] = OrderedDict()
 
     def redact(self, text: str) -> str:
-        """Mask the server's credentials, and in request mode the calling tenant's."""
-        text = self.redactor(text)
-        tenant = current_tenant.get()
-        if tenant is not None:
-            text = Redactor([tenant.secret()])(text)
-        return text
+        """Mask the server's credentials and, in request mode, the calling tenant's (in scope while its
+        request is served)."""
+        return self.redactor(text)
 
     def target(self) -> Target:
         if not self.per_request:
@@ -202,12 +251,12 @@ class Gateway:
             kit_access_token=tenant.kit_access_token,
         )
         key = tenant.identity()
-        pacers = self._tenant_pacers.get(key) or _pacers(settings)
-        self._tenant_pacers[key] = pacers
-        self._tenant_pacers.move_to_end(key)
-        while len(self._tenant_pacers) > _MAX_TENANT_PACERS:
-            self._tenant_pacers.popitem(last=False)
-        return build_target(settings, pacers)
+        lane = self._tenant_lanes.get(key) or new_lane(settings)
+        self._tenant_lanes[key] = lane
+        self._tenant_lanes.move_to_end(key)
+        while len(self._tenant_lanes) > _MAX_TENANT_LANES:
+            self._tenant_lanes.popitem(last=False)
+        return build_target(settings, lane)
 
     # -- public API ------------------------------------------------------------------------
 
@@ -222,18 +271,16 @@ class Gateway:
         ids: Mapping[str, object] | None = None,
         check: str | None = None,
     ) -> Reply:
-        """Call Kit v4 (`route` starts with /v4/). `safe`: may be repeated after a failure.
+        """Call Kit v4 (`route` starts with /v4/). `safe`: Kit gives the same result if it is sent twice.
 
-        `ids` name the path ids for a 404 message; `check` names the tool that tells whether a
-        write took effect, for errors where the outcome is unknown.
+        `ids` name the path ids for a 404 message; `check` names the tool that shows whether a write
+        took effect, for errors where the outcome is unknown.
         """
         target = self.target()
         if target.missing:
             raise NotConfigured(self._not_configured(target.missing))
-        url = target.kit_base + route
-        return await self._send(
-            target, "kit", method, url, target.kit_auth, target.pacer, params, body, safe, ids, check
-        )
+        call = Call("kit", method, target.kit_base + route, params, body, safe, ids, check)
+        return await self._send(target, call, target.kit_auth, target.lane.pacer)
 
     async def maton(
         self,
@@ -255,9 +302,8 @@ class Gateway:
                 "Connection tools manage Maton connections, and this server talks to Kit directly. "
                 "Set MATON_API_KEY (and unset KIT_MCP_BACKEND=kit) to manage Maton connections."
             )
-        url = target.control_base + route
-        pacer = target.control_pacer
-        return await self._send(target, "maton", method, url, target.maton_auth, pacer, params, body, safe, ids, check)
+        call = Call("maton", method, target.control_base + route, params, body, safe, ids, check)
+        return await self._send(target, call, target.maton_auth, target.lane.control_pacer)
 
     async def aclose(self) -> None:
         if self._client is not None:
@@ -274,8 +320,10 @@ class Gateway:
                 transport=self._transport,
                 timeout=timeout,
                 headers={"User-Agent": _USER_AGENT, "Accept": "application/json"},
-                limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
+                # Each credential is bounded by its lane's slots; the pool is sized for many tenants at once.
+                limits=httpx.Limits(max_connections=_POOL_SIZE, max_keepalive_connections=20),
                 follow_redirects=False,
+                cookies=httpx.Cookies(CookieJar(policy=_RefuseAllCookies())),
             )
         return self._client
 
@@ -287,121 +335,146 @@ class Gateway:
             "--sandbox."
         )
 
-    async def _send(
-        self,
-        target: Target,
-        upstream: Upstream,
-        method: Method,
-        url: str,
-        auth: httpx.Auth | None,
-        pacer: Pacer,
-        params: Mapping[str, str | int] | None,
-        body: Mapping[str, Any] | None,
-        safe: bool,
-        ids: Mapping[str, object] | None,
-        check: str | None,
-    ) -> Reply:
-        name = "the sandbox" if target.backend == "sandbox" else ("Maton" if upstream == "maton" else "Kit")
+    async def _send(self, target: Target, call: Call, auth: httpx.Auth | None, pacer: Pacer) -> Reply:
+        name = _upstream_name(target, call)
         retries = self.settings.retries
         attempt = 0
+        refusals = 0
+        waited = 0.0
         while True:
             await pacer.acquire()
             started = time.perf_counter()
             try:
-                response = await self._http().request(
-                    method, url, params=params, json=body, auth=auth or httpx.USE_CLIENT_DEFAULT
-                )
+                status, headers, raw = await self._exchange(target.lane, call, auth)
             except httpx.TransportError as exc:
                 never_sent = isinstance(exc, _NEVER_SENT)
-                logger.warning("%s %s failed: %s", method, _route(url), type(exc).__name__)
-                if (safe or never_sent) and attempt < retries:
+                logger.warning("%s %s failed: %s", call.method, _route(call.url), type(exc).__name__)
+                if (call.repeatable or never_sent) and attempt < retries:
                     attempt += 1
                     await asyncio.sleep(self._backoff(attempt))
                     continue
-                raise self._network_error(exc, name, safe or never_sent, attempt, check) from None
+                raise self._network_error(exc, name, call, never_sent, attempt) from None
+            except _AnswerTooLarge:
+                raise BadUpstreamBody(
+                    f"{_cap(name)} sent an answer larger than {self.settings.max_response_bytes} bytes "
+                    "(KIT_MCP_MAX_RESPONSE_BYTES), far beyond any real page, so it was not read. Ask for a smaller "
+                    "page (per_page) and retry; if it persists the upstream service is misbehaving."
+                ) from None
             logger.debug(
-                "%s %s -> %s in %.0f ms",
-                method,
-                _route(url),
-                response.status_code,
-                1000 * (time.perf_counter() - started),
+                "%s %s -> %s in %.0f ms", call.method, _route(call.url), status, 1000 * (time.perf_counter() - started)
             )
-            status = response.status_code
-            if status == 429 and attempt < retries:
-                wait = _retry_after(response)
-                wait = self._backoff(attempt + 1) if wait is None else wait
-                if wait <= self.settings.max_retry_wait:
-                    attempt += 1
+            if status == 429 and refusals < _MAX_RATE_RETRIES:
+                # A refusal for the rate limit was not carried out: any request may be sent again.
+                wait = _retry_after(headers)
+                if wait is None:
+                    wait = pacer.wait_after_refusal(refusals + 1, first=4 * self.settings.backoff)
+                pacer.hold(wait)  # the credential's other calls wait too, instead of being refused in turn
+                if waited + wait <= self.settings.max_retry_wait:
+                    refusals += 1
+                    waited += wait
                     await asyncio.sleep(wait)
                     continue
-            if status >= 500 and safe and attempt < retries:
+                raise RateLimited(_rate_limited(name, status, headers, raw, self.redact, wait), retry_after=wait)
+            if status >= 500 and call.repeatable and attempt < retries:
                 attempt += 1
                 await asyncio.sleep(self._backoff(attempt))
                 continue
-            return self._reply(target, response, upstream, name, safe, attempt, ids, check)
+            return self._reply(target, call, name, status, headers, raw, attempt)
+
+    async def _exchange(self, lane: Lane, call: Call, auth: httpx.Auth | None) -> tuple[int, httpx.Headers, bytes]:
+        """Send once and read the answer, within the call's timeout as a whole (httpx's own timeouts are
+        per read, so an upstream that trickles bytes could otherwise hold a call far longer) and within the
+        size cap (the answer is streamed, so an oversized one is never held in memory)."""
+        client = self._http()
+        limit = self.settings.max_response_bytes
+        try:
+            async with asyncio.timeout(self.settings.timeout):
+                async with lane.slots:
+                    request = client.build_request(call.method, call.url, params=call.params, json=call.body)
+                    response = await client.send(request, auth=auth or httpx.USE_CLIENT_DEFAULT, stream=True)
+                    try:
+                        declared = response.headers.get("content-length", "")
+                        if declared.isdigit() and int(declared) > limit:
+                            raise _AnswerTooLarge
+                        chunks: list[bytes] = []
+                        size = 0
+                        async for chunk in response.aiter_bytes():
+                            size += len(chunk)
+                            if size > limit:
+                                raise _AnswerTooLarge
+                            chunks.append(chunk)
+                    finally:
+                        await response.aclose()
+        except TimeoutError:
+            # The deadline passed while waiting for a slot, sending or reading: the request may have gone.
+            raise httpx.ReadTimeout("the call's deadline passed") from None
+        return response.status_code, response.headers, b"".join(chunks)
 
     def _backoff(self, attempt: int) -> float:
         base = self.settings.backoff * 2.0 ** (attempt - 1)
         return base + random.uniform(0, base / 2)  # noqa: S311 - jitter, not cryptography
 
     def _network_error(
-        self, exc: httpx.TransportError, name: str, repeatable: bool, attempt: int, check: str | None
+        self, exc: httpx.TransportError, name: str, call: Call, never_sent: bool, attempt: int
     ) -> KitError:
-        if isinstance(exc, httpx.TimeoutException):
+        if isinstance(exc, httpx.TimeoutException) and not never_sent:
             what = f"{_cap(name)} did not answer within {self.settings.timeout:g} s"
         else:
             what = f"The connection to {name} failed ({type(exc).__name__})"
-        if repeatable:
-            tries = f" after {attempt + 1} attempts" if attempt else ""
+        tries = f" after {attempt + 1} attempts" if attempt else ""
+        if never_sent:
+            return NetworkError(
+                f"{what}{tries}, before the request was sent. Nothing was changed; try the call again shortly."
+            )
+        if call.is_read:
             return NetworkError(f"{what}{tries}. Nothing was changed by this failure; try the call again shortly.")
+        if call.repeatable:
+            return OutcomeUnknown(
+                f"{what}{tries} after the change was sent, so it may or may not have been applied. Repeating it is "
+                f"safe: Kit gives the same result whether it is applied once or twice. "
+                f"{_check_hint(call.check, 'shows the state')}"
+            )
         return OutcomeUnknown(
             f"{what} while a change was being sent, so whether it took effect is unknown. It was not repeated "
-            f"automatically because repeating it could apply it twice. {_check_hint(check)}"
+            f"automatically because repeating it could apply it twice. {_check_hint(call.check)}"
         )
 
     def _reply(
         self,
         target: Target,
-        response: httpx.Response,
-        upstream: Upstream,
+        call: Call,
         name: str,
-        safe: bool,
+        status: int,
+        headers: httpx.Headers,
+        raw: bytes,
         attempt: int,
-        ids: Mapping[str, object] | None,
-        check: str | None,
     ) -> Reply:
-        status = response.status_code
         if 200 <= status < 300:
-            if status == 204 or not response.content:
+            if status == 204 or not raw:
                 return Reply(status, {})
             try:
-                data = response.json()
-            except (json.JSONDecodeError, UnicodeDecodeError):
-                raise BadUpstreamBody(
-                    f"{_cap(name)} answered HTTP {status} with a body that is not JSON "
-                    f"({_snippet(response.text, self.redact)!r}). The request itself succeeded as far as HTTP "
-                    "goes; retry, and if it persists the upstream service is misbehaving."
-                ) from None
+                data = json.loads(raw)
+            except ValueError:  # not JSON, not UTF-8, or nested or sized beyond what the parser takes
+                data = None
             if not isinstance(data, dict):
-                raise BadUpstreamBody(f"{_cap(name)} answered HTTP {status} with JSON that is not an object.")
+                raise unexpected_answer(_cap(name), status)
             return Reply(status, data)
-        raise self._http_error(target, response, upstream, name, safe, attempt, ids, check)
+        raise self._http_error(target, call, name, status, headers, raw, attempt)
 
     def _http_error(
         self,
         target: Target,
-        response: httpx.Response,
-        upstream: Upstream,
+        call: Call,
         name: str,
-        safe: bool,
+        status: int,
+        headers: httpx.Headers,
+        raw: bytes,
         attempt: int,
-        ids: Mapping[str, object] | None,
-        check: str | None,
     ) -> KitHTTPError:
-        status = response.status_code
-        messages = _messages(response, self.redact)
+        messages = _messages(raw, self.redact)
         said = f": {'; '.join(messages)}" if messages else ""
         head = f"{_cap(name)} answered HTTP {status} {_reason(status)}{said}."
+        upstream = call.upstream
         if status == 401:
             return Unauthorized(f"{head} {self._auth_advice(target, upstream)}", status=status, errors=messages)
         if status == 403:
@@ -413,7 +486,7 @@ class Gateway:
                 errors=messages,
             )
         if status in (404, 405):
-            named = ", ".join(f"{k}={v}" for k, v in (ids or {}).items())
+            named = ", ".join(f"{k}={v}" for k, v in (call.ids or {}).items())
             which = f"No resource matches {named} in this account" if named else "That resource does not exist"
             return NotFound(
                 f"{head} {which}. Find valid ids with the matching list_ tool (for example list_subscribers, "
@@ -428,7 +501,7 @@ class Gateway:
                 errors=messages,
             )
         if status == 429:
-            wait = _retry_after(response)
+            wait = _retry_after(headers)
             return RateLimited(f"{head} {_when(wait)}", retry_after=wait)
         if status == 400 and target.backend == "maton":
             return NoConnection(
@@ -440,7 +513,7 @@ class Gateway:
             )
         if status >= 500:
             tries = f" (tried {attempt + 1} times)" if attempt else ""
-            if safe:
+            if call.is_read:
                 advice = "This is a fault on their side; wait a minute and try again."
                 if upstream == "maton" or target.backend == "maton":
                     advice += (
@@ -448,9 +521,16 @@ class Gateway:
                         "create a new connection with create_connection."
                     )
                 return ServerError(f"{head[:-1]}{tries}. {advice}", status=status, errors=messages)
+            if call.repeatable:
+                return ServerError(
+                    f"{head[:-1]}{tries}. The change may or may not have been applied; repeating it is safe. "
+                    f"{_check_hint(call.check, 'shows the state')}",
+                    status=status,
+                    errors=messages,
+                )
             return ServerError(
                 f"{head} The change may or may not have been applied, and it was not repeated automatically. "
-                f"{_check_hint(check)}",
+                f"{_check_hint(call.check)}",
                 status=status,
                 errors=messages,
             )
@@ -494,6 +574,12 @@ def _cap(name: str) -> str:
     return name[:1].upper() + name[1:]
 
 
+def _upstream_name(target: Target, call: Call) -> str:
+    if target.backend == "sandbox":
+        return "the sandbox"
+    return "Maton" if call.upstream == "maton" else "Kit"
+
+
 def _route(url: str) -> str:
     # Log the path only: hosts are configuration and queries may carry email addresses.
     return httpx.URL(url).path
@@ -504,16 +590,18 @@ def _reason(status: int) -> str:
 
 
 def _snippet(text: str, redact: Callable[[str], str], limit: int = 160) -> str:
-    text = " ".join(text.split())
-    return redact(text[:limit] + ("..." if len(text) > limit else ""))
+    """Mask, then cut: cutting first could leave the head of a secret whole but unrecognised."""
+    text = redact(" ".join(text.split()))
+    return text[:limit] + ("..." if len(text) > limit else "")
 
 
-def _messages(response: httpx.Response, redact: Callable[[str], str]) -> list[str]:
+def _messages(raw: bytes, redact: Callable[[str], str]) -> list[str]:
     """Kit's `{"errors": [...]}` (or a string), Maton's `{"error": ...}`/`{"message": ...}`, or raw text."""
     try:
-        data = response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return [_snippet(response.text, redact)] if response.text.strip() else []
+        data = json.loads(raw)
+    except ValueError:
+        text = raw.decode("utf-8", "replace")
+        return [_snippet(text, redact)] if text.strip() else []
     found: list[str] = []
     if isinstance(data, dict):
         for key in ("errors", "error", "message"):
@@ -526,11 +614,11 @@ def _messages(response: httpx.Response, redact: Callable[[str], str]) -> list[st
                 found.append(str(value))
     elif isinstance(data, list):
         found.extend(str(v) for v in data)
-    return [_snippet(m, redact, 300) for m in found]
+    return [_snippet(m, redact, 300) for m in found[:10]]
 
 
-def _retry_after(response: httpx.Response) -> float | None:
-    raw = response.headers.get("Retry-After")
+def _retry_after(headers: httpx.Headers) -> float | None:
+    raw = headers.get("Retry-After")
     if raw is None:
         return None
     raw = raw.strip()
@@ -538,9 +626,19 @@ def _retry_after(response: httpx.Response) -> float | None:
         return float(raw)
     try:
         when = email.utils.parsedate_to_datetime(raw)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, IndexError):
         return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _rate_limited(
+    name: str, status: int, headers: httpx.Headers, raw: bytes, redact: Callable[[str], str], wait: float
+) -> str:
+    messages = _messages(raw, redact)
+    said = f": {'; '.join(messages)}" if messages else ""
+    return f"{_cap(name)} answered HTTP {status} {_reason(status)}{said}. {_when(wait)}"
 
 
 def _when(wait: float | None) -> str:
@@ -551,10 +649,12 @@ def _when(wait: float | None) -> str:
         )
     at = datetime.now(UTC).timestamp() + wait
     clock = datetime.fromtimestamp(at, UTC).strftime("%H:%M:%S")
-    return f"Retry after {wait:.0f} seconds (at {clock} UTC)."
+    return f"Retry after {math.ceil(wait)} seconds (at {clock} UTC)."
 
 
-def _check_hint(check: str | None) -> str:
+def _check_hint(check: str | None, what: str = "whether it took effect") -> str:
+    if check and what == "shows the state":
+        return f"{check} shows the state now."
     if check:
         return f"Check with {check} whether it took effect before calling again."
     return "Check whether it took effect before calling again."

@@ -59,9 +59,12 @@ def build_tools(gateway: Gateway) -> list[Tool]:
                 fn, name=meta.name, title=meta.title, description=fn.__doc__, annotations=meta.annotations
             )
             tool.parameters = compact_schema(tool.parameters)
-            if tool.fn_metadata.output_schema is not None:  # validation still uses the pydantic model
+            if tool.fn_metadata.output_schema is not None:
                 # Outputs keep their null branches: next_cursor really is null on the last page.
                 tool.fn_metadata.output_schema = compact_schema(tool.fn_metadata.output_schema, drop_null=False)
+                # Results are validated once, in the tool wrapper (tools/_base.py), which turns a failure into a
+                # clear tool error; a schema without a model is published but not validated again by the SDK.
+                tool.fn_metadata.output_model = None
             tools.append(tool)
     return tools
 

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 from typing import Any
 
 import pytest
-from mcp import Client
 
 from kit_mcp.config import Settings
 from kit_mcp.gateway import Gateway
-from kit_mcp.pacing import Pacer, SlidingWindow
-from kit_mcp.server import build_server
+from kit_mcp.pacing import SlidingWindow
 from tests.helpers import call, kit_settings, maton_settings, mcp_client
 
 
@@ -50,7 +47,7 @@ async def test_sliding_window_admits_limit_then_waits_for_the_oldest(monkeypatch
 
 def test_each_backend_gets_its_limits() -> None:
     def limits(settings: Settings) -> list[tuple[int, float]]:
-        return [(w.limit, w.period) for w in Gateway(settings).target().pacer.windows]
+        return [(w.limit, w.period) for w in Gateway(settings).target().lane.pacer.windows]
 
     url = "http://127.0.0.1:9"
     assert limits(kit_settings(url)) == [(120, 61.0)]
@@ -70,13 +67,9 @@ async def test_a_burst_waits_instead_of_drawing_429s(sandbox: Any) -> None:
 
     sandbox.state.reset()
     sandbox.state.rate_limit = (4, 0.5)
-    settings = kit_settings(sandbox.url)
-    gateway = Gateway(settings)
     # Kit's limit scaled down; the margin over the server's window covers a slow first request
     # (the gateway keeps 1 s over Kit's 60 s for the same reason).
-    gateway._target = replace(gateway._target, pacer=Pacer(SlidingWindow(4, 1.0)))
-    async with Client(build_server(gateway)) as client:
+    async with mcp_client(kit_settings(sandbox.url, kit_rate_limit=(4, 1.0))) as client:
         for _ in range(10):
             await call(client, "list_segments")
-    await gateway.aclose()
     assert len(sandbox.state.journal) == 10, "every request went through first time: no 429, no retry"

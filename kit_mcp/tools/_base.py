@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import functools
 import inspect
+import logging
+import typing
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, ParamSpec, TypeVar
 
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, ToolAnnotations
+from pydantic import TypeAdapter, ValidationError
 
 from kit_mcp import shaping
-from kit_mcp.errors import KitError
+from kit_mcp.errors import KitError, unexpected_answer
 from kit_mcp.gateway import Gateway
+
+logger = logging.getLogger("kit_mcp.tools")
+# What trimming an answer of the wrong shape raises (a string where an object was, a list for a number).
+_SHAPE_ERRORS = (AttributeError, TypeError, KeyError, IndexError, ValueError)
 
 Kind = Literal["read", "write", "delete"]
 P = ParamSpec("P")
@@ -47,19 +54,40 @@ def kit_tool(
     """
 
     def decorate(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+        output: list[TypeAdapter[Any]] = []  # built on first call: the model's module must be fully loaded
+
         @functools.wraps(fn)
         async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            group = args[0]
+            assert isinstance(group, ToolGroup)
             try:
-                return await fn(*args, **kwargs)
+                result = await fn(*args, **kwargs)
+                if not output:
+                    output.append(TypeAdapter(output_model(fn)))
+                # The one check of a result against the tool's output schema (the SDK's own is turned off in
+                # server.build_tools): a wrong type from upstream becomes the error below, not a traceback.
+                output[0].validate_python(result.structured_content)
+                return result
+            except ToolError:
+                raise
             except KitError as exc:
-                group = args[0]
-                assert isinstance(group, ToolGroup)
                 raise ToolError(group.gw.redact(str(exc))) from None
+            except (ValidationError, *_SHAPE_ERRORS) as exc:
+                # Neither the exception's text nor the answer is shown: either could quote the body.
+                logger.warning("%s: the answer did not have the expected shape (%s)", fn.__name__, type(exc).__name__)
+                upstream = "The sandbox" if group.gw.backend == "sandbox" else "Kit"
+                raise ToolError(str(unexpected_answer(upstream))) from None
 
         wrapper._kit_tool = ToolMeta(fn.__name__, title, annotations_for(title, kind, idempotent))  # type: ignore[attr-defined]
         return wrapper
 
     return decorate
+
+
+def output_model(fn: Callable[..., Any]) -> Any:
+    """The model in a tool's `-> Annotated[CallToolResult, Model]`."""
+    returned = typing.get_type_hints(fn, include_extras=True)["return"]
+    return typing.get_args(returned)[1]
 
 
 class ToolGroup:
