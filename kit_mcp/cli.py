@@ -14,8 +14,10 @@ from kit_mcp import __version__
 from kit_mcp.config import BACKENDS, ENVIRONMENT, ConfigError, Settings
 from kit_mcp.gateway import Gateway
 from kit_mcp.http_app import HttpSettings, serve_http
-from kit_mcp.redact import RedactingFilter, Redactor
+from kit_mcp.logs import setup_logging
+from kit_mcp.redact import Redactor
 from kit_mcp.server import build_server
+from kit_mcp.stdio import serve_stdio
 
 logger = logging.getLogger("kit_mcp")
 
@@ -82,19 +84,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def setup_logging(level: str, redactor: Redactor) -> None:
-    """Everything goes to stderr: in stdio mode stdout carries only protocol messages."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RedactingFilter(redactor))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-
-
 async def _serve_stdio(gateway: Gateway) -> None:
+    # At end of input, calls already read still get answered. Each upstream attempt is bounded by the
+    # timeout, so the grace after EOF is that plus 5 s: a hung upstream can't hold the process open.
     try:
-        await build_server(gateway).run_stdio_async()
+        await serve_stdio(build_server(gateway), grace=gateway.settings.timeout + 5.0)
     finally:
         await gateway.aclose()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any, cast
 
 import uvicorn
 from mcp.server import MCPServer
@@ -14,26 +15,32 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from kit_mcp import __version__
+from kit_mcp.call_limits import CallLimiter, CallRateMiddleware
 from kit_mcp.gatekeeper import HEALTH_PATH, Gatekeeper
 from kit_mcp.gateway import Gateway
 from kit_mcp.http_settings import HttpSettings
+from kit_mcp.shutdown import Drain, DrainingServer
+from kit_mcp.slow_clients import timed_protocol
 
 __all__ = ["HttpSettings", "build_app", "serve_http"]
 
 
-def build_app(server: MCPServer, gateway: Gateway, settings: HttpSettings) -> ASGIApp:
+def build_app(server: MCPServer, gateway: Gateway, settings: HttpSettings, drain: Drain | None = None) -> ASGIApp:
+    """`drain`, if given, tracks calls in flight and open streams for a graceful shutdown (`shutdown.py`)."""
     security = settings.transport_security()
     streamable = server.streamable_http_app(
         streamable_http_path="/mcp",
         stateless_http=settings.stateless,
-        # Plain JSON answers to POSTs: on SIGTERM a call in flight is an ordinary request that uvicorn lets
-        # finish, while open SSE streams (GET /mcp, /sse) are drained at once. No tool streams progress.
+        # Plain JSON answers to POSTs: a call in flight is an ordinary request, which is what the drain
+        # waits for on SIGTERM before it ends the open streams (GET /mcp, /sse). No tool streams progress.
         json_response=True,
         transport_security=security,
         max_request_body_size=settings.max_body_bytes,
         max_sessions=settings.max_sessions,
+        session_idle_timeout=settings.session_idle_timeout,
         host=settings.host,
     )
     sse = server.sse_app(
@@ -55,15 +62,30 @@ def build_app(server: MCPServer, gateway: Gateway, settings: HttpSettings) -> AS
             finally:
                 await gateway.aclose()
 
-    app = Starlette(
+    app: ASGIApp = Starlette(
         routes=[Route(HEALTH_PATH, healthz, methods=["GET"]), *streamable.routes, *sse.routes], lifespan=lifespan
     )
-    return Gatekeeper(app, settings)
+    if drain is not None:
+        # Inside the gatekeeper: refused requests are no calls, and posted bodies arrive already read.
+        app = drain.wrap(
+            app, stream_paths=("/mcp", "/sse"), sse_path="/sse", message_path="/messages/", skip=HEALTH_PATH
+        )
+    # Tool calls over the client's rate limit are answered as tool errors, on every transport.
+    server.middleware.append(CallRateMiddleware(CallLimiter(settings.rate_limit)))
+    gated: ASGIApp = Gatekeeper(app, settings)
+    if settings.forwarded_allow_ips:
+        # Only the proxies the operator names may say who the client is (limits key on it without tokens).
+        # (uvicorn types its middleware with its own ASGI types; Starlette's are the same protocol.)
+        gated = cast(
+            ASGIApp, ProxyHeadersMiddleware(cast(Any, gated), trusted_hosts=list(settings.forwarded_allow_ips))
+        )
+    return gated
 
 
 def serve_http(server: MCPServer, gateway: Gateway, settings: HttpSettings, log_level: str) -> None:
     settings.check_exposure()
-    app = build_app(server, gateway, settings)
+    drain = Drain()
+    app = build_app(server, gateway, settings, drain)
     mode = ", stateless" if settings.stateless else ""
     print(
         f"kit-mcp {__version__} serving http://{settings.host}:{settings.port}/mcp (Streamable HTTP), /sse (HTTP+SSE) "
@@ -78,7 +100,14 @@ def serve_http(server: MCPServer, gateway: Gateway, settings: HttpSettings, log_
         log_level=log_level.lower(),
         lifespan="on",
         server_header=False,
-        # SIGTERM: stop accepting, let calls in flight finish within this bound, then exit.
+        # Forwarded headers are handled in build_app, and only from the proxies named there.
+        proxy_headers=False,
+        # Logs go through the handler set up by the CLI (stderr, secrets masked, no query strings).
+        log_config=None,
+        # A request whose head or body stalls is cut off (uvicorn has no such timeout of its own).
+        http=timed_protocol(settings.client_read_timeout),
+        # Backstop only: DrainingServer has already answered or cut the calls in flight within the grace.
         timeout_graceful_shutdown=int(settings.shutdown_grace),
     )
-    uvicorn.Server(config).run()
+    # SIGTERM: stop accepting, answer the calls in flight (within the grace), end the streams, then exit.
+    DrainingServer(config, drain, settings.shutdown_grace).run()

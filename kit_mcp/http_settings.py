@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,8 @@ from kit_mcp.config import ConfigError
 logger = logging.getLogger("kit_mcp.http")
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+# A token, then optionally whitespace and a comment.
+_TOKEN_LINE = re.compile(r"(\S+)(?:\s+#.*)?")
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,12 @@ class HttpSettings:
     max_body_bytes: int = 1024 * 1024
     rate_limit: int = 120  # tool calls per minute per client
     max_sessions: int = 100
+    max_sessions_per_client: int = 10
+    session_idle_timeout: float = 300.0
+    client_read_timeout: float = 15.0
+    # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (uvicorn's --forwarded-allow-ips):
+    # addresses or networks, or "*". None: the peer's own address is the client's.
+    forwarded_allow_ips: tuple[str, ...] = ()
     shutdown_grace: float = 20.0
 
     @classmethod
@@ -42,13 +51,11 @@ class HttpSettings:
         tokens = _split(env.get("KIT_MCP_AUTH_TOKENS", ""))
         token_file = env.get("KIT_MCP_AUTH_TOKENS_FILE", "").strip()
         if token_file:
-            try:
-                lines = Path(token_file).read_text().splitlines()
-            except OSError as exc:
-                raise ConfigError(f"KIT_MCP_AUTH_TOKENS_FILE cannot be read: {exc.strerror}") from None
-            tokens += [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+            tokens += read_token_file(Path(token_file))
         if any(len(t) < 16 for t in tokens):
             raise ConfigError("client tokens in KIT_MCP_AUTH_TOKENS(_FILE) must be at least 16 characters")
+        if any(not t.isascii() or not t.isprintable() for t in tokens):
+            raise ConfigError("client tokens in KIT_MCP_AUTH_TOKENS(_FILE) must be printable ASCII without spaces")
         values: dict[str, Any] = {
             "auth_tokens": tuple(SecretStr(t) for t in tokens),
             "allowed_hosts": tuple(_split(env.get("KIT_MCP_ALLOWED_HOSTS", ""))),
@@ -56,6 +63,16 @@ class HttpSettings:
             "max_body_bytes": _positive_int(env, "KIT_MCP_MAX_BODY_BYTES", cls.max_body_bytes),
             "rate_limit": _positive_int(env, "KIT_MCP_RATE_LIMIT", cls.rate_limit),
             "max_sessions": _positive_int(env, "KIT_MCP_MAX_SESSIONS", cls.max_sessions),
+            "max_sessions_per_client": _positive_int(
+                env, "KIT_MCP_MAX_SESSIONS_PER_CLIENT", cls.max_sessions_per_client
+            ),
+            "session_idle_timeout": float(
+                _positive_int(env, "KIT_MCP_SESSION_IDLE_TIMEOUT", int(cls.session_idle_timeout))
+            ),
+            "client_read_timeout": float(
+                _positive_int(env, "KIT_MCP_CLIENT_READ_TIMEOUT", int(cls.client_read_timeout))
+            ),
+            "forwarded_allow_ips": tuple(_split(env.get("KIT_MCP_FORWARDED_ALLOW_IPS", ""))),
             "shutdown_grace": float(_positive_int(env, "KIT_MCP_SHUTDOWN_GRACE", int(cls.shutdown_grace))),
         }
         values.update({k: v for k, v in flags.items() if v is not None})
@@ -97,6 +114,28 @@ class HttpSettings:
         return TransportSecuritySettings(
             enable_dns_rebinding_protection=True, allowed_hosts=hosts, allowed_origins=origins
         )
+
+
+def read_token_file(path: Path) -> list[str]:
+    """One token per line; blank lines and `#` comments (whole lines, or after a token and a space) are
+    ignored; a UTF-8 byte-order mark is dropped."""
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise ConfigError(f"KIT_MCP_AUTH_TOKENS_FILE cannot be read: {reason}") from None
+    tokens: list[str] = []
+    for number, line in enumerate(lines, 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        found = _TOKEN_LINE.fullmatch(line)
+        if found is None:
+            raise ConfigError(
+                f"KIT_MCP_AUTH_TOKENS_FILE line {number}: one token per line, optionally followed by ' # comment'"
+            )
+        tokens.append(found.group(1))
+    return tokens
 
 
 def _split(raw: str) -> list[str]:

@@ -199,21 +199,35 @@ async def test_rate_limit_per_client(sandbox: Any) -> None:
         async with streamable(url, authed()) as session:
             for _ in range(3):
                 assert not (await session.call_tool("list_segments", {})).is_error
-            with pytest.raises(Exception, match="error response"):  # the SDK client reports the 429 so
-                await session.call_tool("list_segments", {})
+            # Over the limit a call is a tool error the model reads, saying when to retry; nothing goes upstream.
+            limited = await session.call_tool("list_segments", {})
+            assert limited.is_error
+            assert "at most 3 tool calls per minute" in text(limited) and "Retry after" in text(limited)
+            assert "Nothing was sent to Kit" in text(limited)
             # Listing tools is not a tool call and is not limited.
             assert len((await session.list_tools()).tools) == 32
-        async with httpx.AsyncClient() as http:
-            call = {
-                "jsonrpc": "2.0",
-                "id": 9,
-                "method": "tools/call",
-                "params": {"name": "list_segments", "arguments": {}},
-            }
-            limited = await http.post(f"{url}/mcp", json=call, headers={**MCP_HEADERS, **authed()})
-    assert limited.status_code == 429
-    assert 0 < int(limited.headers["retry-after"]) <= 60
-    assert sum(1 for r in sandbox.state.journal if r.path == "/v4/segments") == 3
+        # The same client on the legacy SSE transport shares the same budget, and gets the same answer.
+        async with legacy_sse(url, authed()) as session:
+            assert "Retry after" in text(await session.call_tool("list_segments", {}))
+        # Another client token has a budget of its own.
+        other = "other-client-token-0123456789"
+        with hosted(
+            kit_settings(sandbox.url),
+            replace(TOKENS, rate_limit=3, auth_tokens=(SecretStr(CLIENT_TOKEN), SecretStr(other))),
+        ) as url2:
+            async with streamable(url2, {"Authorization": f"Bearer {other}"}) as session:
+                assert not (await session.call_tool("list_segments", {})).is_error
+    assert sum(1 for r in sandbox.state.journal if r.path == "/v4/segments") == 4
+
+
+async def test_rate_limit_keys_on_the_client_token_not_the_tenant(sandbox: Any) -> None:
+    settings = replace(kit_settings(sandbox.url), kit_api_key=None, backend=None, credentials="request")
+    with hosted(settings, replace(TOKENS, request_credentials=True, rate_limit=2)) as url:
+        errors = []
+        for n in range(4):  # a new tenant credential each time: the token's budget is what counts
+            async with streamable(url, authed(**{"X-Kit-Api-Key": f"tenant-key-number-{n:04d}"})) as session:
+                errors.append((await session.call_tool("list_segments", {})).is_error)
+    assert errors == [False, False, True, True]
 
 
 async def test_session_limit(sandbox: Any) -> None:
