@@ -43,6 +43,6 @@ def _fault(body: Any) -> Fault:
         fault = _FAULT.validate_python(body)
     except ValidationError as exc:
         raise Problem(422, *(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())) from None
-    if not 100 <= fault.status <= 599 or fault.times < 1 or fault.delay < 0:
-        raise Problem(422, "status must be 100-599, times at least 1, delay not negative")
+    if not 100 <= fault.status <= 599 or fault.times < 1 or fault.delay < 0 or fault.size < 0:
+        raise Problem(422, "status must be 100-599, times at least 1, delay and size not negative")
     return fault

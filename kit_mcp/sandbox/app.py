@@ -51,9 +51,9 @@ class SandboxApp:
             await _send(send, *_answer(lambda: admin.handle(self.state, method, path, body)))
             return
         self.state.journal.append(RecordedRequest(method, path, query, recorded, headers))
-        fault = self.state.faults.take(method, path)
+        fault = self.state.faults.take(method, path, _credential(headers))
         if fault is not None:
-            await _fault(fault, send)
+            await _fault(fault, receive, send)
             return
         wait = self.state.over_rate_limit(time.monotonic())
         if wait is not None:
@@ -64,8 +64,7 @@ class SandboxApp:
 
     def _dispatch(self, method: str, path: str, query: dict[str, str], body: Any, headers: dict[str, str]) -> Reply:
         state = self.state
-        authorization = headers.get("authorization", "")
-        token = authorization[7:].strip() if authorization.lower().startswith("bearer ") else None
+        token = _bearer(headers)
         account = state.account_for(token or headers.get("x-kit-api-key"))
         if path == "/connections" or path.startswith(("/connections/", "/kit/")):
             # Anonymous calls are allowed so `kit-mcp --sandbox` needs no key; tests set maton_keys to get 401s.
@@ -88,6 +87,15 @@ class SandboxApp:
         if path == "/" and method == "GET":
             return 200, HELLO
         raise Problem(404)
+
+
+def _bearer(headers: dict[str, str]) -> str | None:
+    authorization = headers.get("authorization", "")
+    return authorization[7:].strip() if authorization.lower().startswith("bearer ") else None
+
+
+def _credential(headers: dict[str, str]) -> str | None:
+    return _bearer(headers) or headers.get("x-kit-api-key")
 
 
 def _parse(raw: bytes, content_type: str) -> tuple[Any, Any]:
@@ -128,19 +136,47 @@ def _content_type(body: str) -> str:
     return "application/json; charset=utf-8"
 
 
-async def _fault(fault: Fault, send: Send) -> None:
+async def _fault(fault: Fault, receive: Receive, send: Send) -> None:
     if fault.delay:
         await asyncio.sleep(fault.delay)  # other requests are served meanwhile
     body = fault.body.encode()
+    padding = max(0, fault.size - len(body))
     chosen = {k.lower(): v for k, v in fault.headers.items() if k.lower() != "content-length"}
     chosen.setdefault("content-type", _content_type(fault.body))
     headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in chosen.items()]
     # A drop promises one byte more than it sends, then returns: the server closes the connection
     # mid-body and the client sees a protocol error instead of a status.
-    length = len(body) + 1 if fault.drop else len(body)
-    headers.append((b"content-length", str(length).encode()))
+    if not padding:  # a padded answer goes chunked, its size unknown until read, as a runaway upstream's is
+        length = len(body) + (1 if fault.drop else 0)
+        headers.append((b"content-length", str(length).encode()))
     await send({"type": "http.response.start", "status": fault.status, "headers": headers})
+    if padding:
+        await send({"type": "http.response.body", "body": body, "more_body": True})
+        await _pad(padding, fault.drop, receive, send)
+        return
     await send({"type": "http.response.body", "body": body, "more_body": fault.drop})
+
+
+async def _pad(padding: int, drop: bool, receive: Receive, send: Send) -> None:
+    """Send `padding` spaces, stopping as soon as the client hangs up (as a client that caps what it
+    reads will)."""
+    chunk = b" " * 65536
+    gone = asyncio.Event()
+
+    async def listen() -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+        gone.set()
+
+    listener = asyncio.ensure_future(listen())
+    try:
+        while padding > 0 and not gone.is_set():
+            piece = chunk[: min(padding, len(chunk))]
+            padding -= len(piece)
+            await send({"type": "http.response.body", "body": piece, "more_body": padding > 0 or drop})
+            await asyncio.sleep(0)  # let the listener see a hang-up between chunks
+    finally:
+        listener.cancel()
 
 
 def create_app(state: SandboxState | None = None) -> SandboxApp:

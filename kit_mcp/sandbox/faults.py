@@ -14,6 +14,10 @@ class Fault:
     `delay` sleeps that many seconds first (without blocking other requests), then answers.
     `drop` closes the connection mid-response: the client sees a transport error, not a status
     (this needs a real server; under httpx.ASGITransport it surfaces as an AssertionError).
+    `credential` (None: any) matches only requests carrying it (as X-Kit-Api-Key or a bearer token),
+    so one tenant's upstream can misbehave while another's does not.
+    `size` pads the body with spaces to that many bytes, sent chunked (no Content-Length) 64 KiB at a
+    time: an oversized answer of unknown length, without holding it in memory.
     """
 
     status: int = 500
@@ -24,9 +28,13 @@ class Fault:
     delay: float = 0.0
     times: int = 1
     drop: bool = False
+    credential: str | None = None
+    size: int = 0
 
-    def matches(self, method: str, path: str) -> bool:
+    def matches(self, method: str, path: str, credential: str | None = None) -> bool:
         if self.method is not None and self.method.upper() != method.upper():
+            return False
+        if self.credential is not None and self.credential != credential:
             return False
         return self.path_prefix is None or path.removeprefix("/kit").startswith(self.path_prefix)
 
@@ -46,10 +54,10 @@ class FaultBook:
     def pending(self) -> list[Fault]:
         return list(self._faults)
 
-    def take(self, method: str, path: str) -> Fault | None:
+    def take(self, method: str, path: str, credential: str | None = None) -> Fault | None:
         """The first fault matching this request, used up one time."""
         for fault in self._faults:
-            if fault.matches(method, path):
+            if fault.matches(method, path, credential):
                 fault.times -= 1
                 if fault.times <= 0:
                     self._faults.remove(fault)
