@@ -150,7 +150,11 @@ class Gatekeeper:
         idle = self.settings.session_idle_timeout
         state = {"started": False, "done": False}
 
+        expired = anyio.Event()
+
         async def watch(message: Message) -> None:
+            if expired.is_set():
+                return  # the client is told it is over below; what the app still sends is for nobody
             if message["type"] == "http.response.start":
                 state["started"] = True
             elif message["type"] == "http.response.body":
@@ -164,22 +168,39 @@ class Gatekeeper:
                 state["done"] = not message.get("more_body", False)
             await send(message)
 
+        async def receive_until_idle() -> Message:
+            # An idle session is ended as if its client had gone: the SDK and sse-starlette then clean up
+            # as they always do on a disconnect (cancelling them instead would leave their streams open).
+            received: list[Message] = []
+            async with anyio.create_task_group() as race:
+
+                async def client() -> None:
+                    received.append(await receive())
+                    race.cancel_scope.cancel()
+
+                async def timer() -> None:
+                    await expired.wait()
+                    race.cancel_scope.cancel()
+
+                race.start_soon(client)
+                race.start_soon(timer)
+            return received[0] if received else {"type": "http.disconnect"}
+
         try:
             async with anyio.create_task_group() as group:
 
                 async def watchdog() -> None:
-                    while True:
+                    # Polling is right here: idleness is the absence of events, nothing signals it.
+                    while self.sessions.idle_for(booking) < idle:  # noqa: ASYNC110
                         await anyio.sleep(min(5.0, idle / 4))
-                        if self.sessions.idle_for(booking) >= idle:
-                            logger.info("Closing an SSE session idle for %.0f s", idle)
-                            group.cancel_scope.cancel()
-                            return
+                    logger.info("Closing an SSE session idle for %.0f s", idle)
+                    expired.set()
 
                 group.start_soon(watchdog)
-                await self.app(scope, receive, watch)
+                await self.app(scope, receive_until_idle, watch)
                 group.cancel_scope.cancel()
             if state["started"] and not state["done"]:
-                # Cut off by the watchdog: end the chunked answer cleanly rather than leave it half sent.
+                # Ended for idleness: finish the chunked answer cleanly rather than leave it half sent.
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
             self.sessions.close(booking)

@@ -323,7 +323,7 @@ class Gateway:
                 # Each credential is bounded by its lane's slots; the pool is sized for many tenants at once.
                 limits=httpx.Limits(max_connections=_POOL_SIZE, max_keepalive_connections=20),
                 follow_redirects=False,
-                cookies=httpx.Cookies(CookieJar(policy=_RefuseAllCookies())),
+                cookies=CookieJar(policy=_RefuseAllCookies()),
             )
         return self._client
 

@@ -12,6 +12,12 @@ from kit_mcp.tools._base import ToolGroup, one_of, query
 
 Container = Literal["tags", "forms", "sequences"]
 KEYS: dict[str, str] = {"tags": "tag_id", "forms": "form_id", "sequences": "sequence_id"}
+# The tool that shows whether an add took effect.
+CHECKS: dict[str, str] = {
+    "tags": "list_tag_subscribers",
+    "forms": "list_form_subscribers",
+    "sequences": "list_sequence_subscribers",
+}
 
 
 async def add(
@@ -32,12 +38,17 @@ async def add(
             **{key: container_id},
         )
         reply = await gw.kit(
-            "POST", route, body=extra, safe=True, ids={key: container_id, "subscriber_id": subscriber_id}
+            "POST",
+            route,
+            body=extra,
+            safe=True,
+            ids={key: container_id, "subscriber_id": subscriber_id},
+            check=CHECKS[container],
         )
     else:
         route = path(f"/v4/{container}/{{{key}}}/subscribers", **{key: container_id})
         body = {"email_address": email_address, **extra}
-        reply = await gw.kit("POST", route, body=body, safe=True, ids={key: container_id})
+        reply = await gw.kit("POST", route, body=body, safe=True, ids={key: container_id}, check=CHECKS[container])
     sub = shaping.subscriber(reply.data.get("subscriber", {}))
     return shaping.result({"subscriber": sub, "created": reply.status == 201})
 

@@ -90,6 +90,7 @@ class SubscriberTools(ToolGroup):
             "/v4/subscribers",
             body=body(email_address=email_address, first_name=first_name, state=state, fields=fields),
             safe=True,  # Kit upserts by email, so a repeat cannot create a duplicate
+            check="list_subscribers (with email_address)",
         )
         sub = shaping.subscriber(reply.data.get("subscriber", {}))
         return shaping.result({"subscriber": sub, "created": reply.status in (201, 202)})

@@ -43,7 +43,7 @@ class TagTools(ToolGroup):
     @kit_tool("Create a tag", kind="write", idempotent=True)
     async def create_tag(self, name: Name) -> Annotated[CallToolResult, models.TagResult]:
         """Create a tag, or return the existing one with that name (created=false)."""
-        reply = await self.gw.kit("POST", "/v4/tags", body={"name": name}, safe=True)
+        reply = await self.gw.kit("POST", "/v4/tags", body={"name": name}, safe=True, check="list_tags")
         tag = shaping.pick(reply.data.get("tag", {}), shaping.TAG)
         return shaping.result({"tag": tag, "created": reply.status == 201})
 
