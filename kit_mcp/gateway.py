@@ -213,6 +213,7 @@ class Gateway:
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         redactor: Redactor | None = None,
+        max_tenants: int = _MAX_TENANT_LANES,
     ) -> None:
         self.settings = settings
         self.backend = settings.backend
@@ -227,6 +228,7 @@ class Gateway:
         self._target = build_target(settings)
         # Lanes per tenant, keyed by a hash of the credential: nothing here can be used to call as a tenant.
         self._tenant_lanes: OrderedDict[str, Lane] = OrderedDict()
+        self._max_tenants = max_tenants
 
     def redact(self, text: str) -> str:
         """Mask the server's credentials and, in request mode, the calling tenant's (in scope while its
@@ -254,7 +256,7 @@ class Gateway:
         lane = self._tenant_lanes.get(key) or new_lane(settings)
         self._tenant_lanes[key] = lane
         self._tenant_lanes.move_to_end(key)
-        while len(self._tenant_lanes) > _MAX_TENANT_LANES:
+        while len(self._tenant_lanes) > self._max_tenants:  # the longest-quiet tenant's lane goes first
             self._tenant_lanes.popitem(last=False)
         return build_target(settings, lane)
 

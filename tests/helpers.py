@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from dataclasses import replace
 from typing import Any
 
+import httpx2
 from mcp import Client
 from mcp.types import CallToolResult, TextContent
 from pydantic import SecretStr
@@ -56,6 +57,11 @@ async def mcp_client(settings: Settings) -> AsyncIterator[Client]:
             yield client
     finally:
         await gateway.aclose()
+
+
+def mcp_http_client(headers: dict[str, str] | None = None, **kwargs: Any) -> httpx2.AsyncClient:
+    """An HTTP client for the SDK's MCP transports, with their timeouts (30 s, and 300 s to read a stream)."""
+    return httpx2.AsyncClient(headers=headers, timeout=httpx2.Timeout(30.0, read=300.0), **kwargs)
 
 
 def text(result: CallToolResult) -> str:

@@ -5,11 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from mcp import Client
 
 from kit_mcp.config import Settings
-from kit_mcp.gateway import Gateway
-from kit_mcp.server import build_server
 from tests.helpers import KIT_KEY, KIT_TOKEN, MATON_KEY, call, fail, kit_settings, maton_settings, mcp_client
 
 
@@ -136,11 +133,9 @@ async def test_hostile_email_stays_in_the_query_or_body(sandbox: Any) -> None:
 
 
 async def test_one_http_client_serves_every_call(sandbox: Any) -> None:
-    gateway = Gateway(kit_settings(sandbox.url))
-    async with Client(build_server(gateway)) as client:
-        await call(client, "list_tags", per_page=1)
-        first = gateway._client
-        await call(client, "list_forms", per_page=1)
-        await call(client, "list_segments")
-        assert first is not None and gateway._client is first
-    await gateway.aclose()
+    async with mcp_client(kit_settings(sandbox.url)) as client:
+        for tool in ("list_tags", "list_forms", "list_segments", "list_tags"):
+            await call(client, tool)
+    # One pooled client keeps its connection alive: every request arrives from the same port.
+    peers = {r.peer for r in sandbox.state.journal}
+    assert len(sandbox.state.journal) == 4 and len(peers) == 1, peers

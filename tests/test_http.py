@@ -14,7 +14,6 @@ import pytest
 from mcp.client.session import ClientSession
 from mcp.client.sse import sse_client
 from mcp.client.streamable_http import streamable_http_client
-from mcp.shared._httpx_utils import create_mcp_http_client
 from mcp.types import CallToolResult, TextContent
 from pydantic import SecretStr
 
@@ -23,7 +22,7 @@ from kit_mcp.gateway import Gateway
 from kit_mcp.http_app import HttpSettings, build_app
 from kit_mcp.sandbox.serve import running_app
 from kit_mcp.server import build_server
-from tests.helpers import KIT_KEY, kit_settings
+from tests.helpers import KIT_KEY, kit_settings, mcp_http_client
 
 CLIENT_TOKEN = "client-token-0123456789abcdef"
 INIT = {
@@ -50,7 +49,7 @@ def authed(**extra: str) -> dict[str, str]:
 @asynccontextmanager
 async def streamable(url: str, headers: dict[str, str]) -> AsyncIterator[ClientSession]:
     async with (
-        create_mcp_http_client(headers=headers) as http,
+        mcp_http_client(headers=headers) as http,
         streamable_http_client(f"{url}/mcp", http_client=http) as (read, write, *_),
         ClientSession(read, write) as session,
     ):

@@ -23,12 +23,11 @@ from mcp import MCPError
 from mcp.client.session import ClientSession
 from mcp.client.sse import sse_client
 from mcp.client.streamable_http import streamable_http_client
-from mcp.shared._httpx_utils import create_mcp_http_client
 from starlette.types import Message, Receive, Scope, Send
 
 from kit_mcp.sandbox import Fault
 from kit_mcp.shutdown import Drain
-from tests.helpers import KIT_KEY
+from tests.helpers import KIT_KEY, mcp_http_client
 from tests.test_http_process import start
 
 Connect = Any  # one of the client context managers below
@@ -73,7 +72,7 @@ class StreamWatch:
             response.stream = Watched(response.stream, self.ended)
 
     def client(self, **kwargs: Any) -> httpx2.AsyncClient:
-        http = create_mcp_http_client(**kwargs)
+        http = mcp_http_client(**kwargs)
         http.event_hooks["response"].append(self.on_response)
         return http
 

@@ -50,7 +50,9 @@ class SandboxApp:
         if path.startswith("/_sandbox/"):
             await _send(send, *_answer(lambda: admin.handle(self.state, method, path, body)))
             return
-        self.state.journal.append(RecordedRequest(method, path, query, recorded, headers))
+        client = scope.get("client")
+        peer = f"{client[0]}:{client[1]}" if client else ""
+        self.state.journal.append(RecordedRequest(method, path, query, recorded, headers, peer))
         fault = self.state.faults.take(method, path, _credential(headers))
         if fault is not None:
             await _fault(fault, receive, send)

@@ -23,6 +23,8 @@ class RecordedRequest:
     query: dict[str, str]
     json: Any | None
     headers: dict[str, str]
+    # The client's address and port: requests sent over one kept-alive connection share it.
+    peer: str = ""
 
 
 class SandboxState:
