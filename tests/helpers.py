@@ -16,12 +16,14 @@ from pydantic import SecretStr
 from kit_mcp.config import Settings
 from kit_mcp.gateway import Gateway
 from kit_mcp.server import build_server
+from tests import leaks
 
 # Distinctive values so a leak is unmistakable in any captured output.
 KIT_KEY = "kitkey-SECRET-5f1c9a7e2b"
 KIT_TOKEN = "kittoken-SECRET-83d0c4b1aa"
 MATON_KEY = "matonkey-SECRET-2e9f7b3c61"
 SECRETS = (KIT_KEY, KIT_TOKEN, MATON_KEY)
+leaks.in_use(*SECRETS)
 
 
 def kit_settings(url: str, *, token: bool = False, **overrides: Any) -> Settings:
@@ -59,13 +61,18 @@ async def mcp_client(settings: Settings) -> AsyncIterator[Client]:
         await gateway.aclose()
 
 
-def mcp_http_client(headers: dict[str, str] | None = None, **kwargs: Any) -> httpx2.AsyncClient:
+def mcp_http_client(
+    headers: dict[str, str] | None = None, timeout: httpx2.Timeout | None = None, **kwargs: Any
+) -> httpx2.AsyncClient:
     """An HTTP client for the SDK's MCP transports, with their timeouts (30 s, and 300 s to read a stream)."""
-    return httpx2.AsyncClient(headers=headers, timeout=httpx2.Timeout(30.0, read=300.0), **kwargs)
+    return httpx2.AsyncClient(headers=headers, timeout=timeout or httpx2.Timeout(30.0, read=300.0), **kwargs)
 
 
 def text(result: CallToolResult) -> str:
-    return "".join(b.text for b in result.content if isinstance(b, TextContent))
+    """The text blocks of a result (what the model reads); recorded for the suite's final secrets scan."""
+    rendered = "".join(b.text for b in result.content if isinstance(b, TextContent))
+    leaks.seen(rendered, repr(result.structured_content))
+    return rendered
 
 
 async def call(client: Client, tool: str, **args: Any) -> dict[str, Any]:

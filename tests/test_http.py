@@ -14,7 +14,6 @@ import pytest
 from mcp.client.session import ClientSession
 from mcp.client.sse import sse_client
 from mcp.client.streamable_http import streamable_http_client
-from mcp.types import CallToolResult, TextContent
 from pydantic import SecretStr
 
 from kit_mcp.config import Settings
@@ -22,9 +21,11 @@ from kit_mcp.gateway import Gateway
 from kit_mcp.http_app import HttpSettings, build_app
 from kit_mcp.sandbox.serve import running_app
 from kit_mcp.server import build_server
-from tests.helpers import KIT_KEY, kit_settings, mcp_http_client
+from tests import leaks
+from tests.helpers import KIT_KEY, kit_settings, mcp_http_client, text
 
 CLIENT_TOKEN = "client-token-0123456789abcdef"
+leaks.in_use(CLIENT_TOKEN, "other-client-token-0123456789")
 INIT = {
     "jsonrpc": "2.0",
     "id": 1,
@@ -62,10 +63,6 @@ async def legacy_sse(url: str, headers: dict[str, str]) -> AsyncIterator[ClientS
     async with sse_client(f"{url}/sse", headers=headers) as (read, write), ClientSession(read, write) as session:
         await session.initialize()
         yield session
-
-
-def text(result: CallToolResult) -> str:
-    return "".join(b.text for b in result.content if isinstance(b, TextContent))
 
 
 TOKENS = HttpSettings(auth_tokens=(SecretStr(CLIENT_TOKEN),))
