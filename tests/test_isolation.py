@@ -166,3 +166,22 @@ def test_token_file_takes_comments_and_a_byte_order_mark(tmp_path: Path) -> None
         [sys.executable, "-m", "kit_mcp", "--help"], capture_output=True, text=True, check=True
     ).stdout
     assert "KIT_MCP_AUTH_TOKENS_FILE" in help_text and "# comment" in help_text
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [("abc123", "16 to 4096 characters"), ("kit-key-with-ünïcode-012345", "printable ASCII")],
+    ids=["short", "non-ascii"],
+)
+def test_a_server_credential_that_cannot_be_masked_is_refused_at_start(value: str, says: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "kit_mcp"],
+        env={"KIT_API_KEY": value, "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith("kit-mcp: KIT_API_KEY ") and says in done.stderr
+    assert value not in done.stderr and done.stdout == ""
