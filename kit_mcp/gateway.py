@@ -344,6 +344,14 @@ class Gateway:
         refusals = 0
         waited = 0.0
         while True:
+            held = pacer.held_for()
+            if held > self.settings.max_retry_wait - waited:
+                # Kit refused this credential for its rate limit moments ago: say when, rather than sit it out.
+                raise RateLimited(
+                    f"{_cap(name)} refused this credential's requests for its rate limit moments ago; nothing was "
+                    f"sent. {_when(held)}",
+                    retry_after=held,
+                )
             await pacer.acquire()
             started = time.perf_counter()
             try:
@@ -357,11 +365,7 @@ class Gateway:
                     continue
                 raise self._network_error(exc, name, call, never_sent, attempt) from None
             except _AnswerTooLarge:
-                raise BadUpstreamBody(
-                    f"{_cap(name)} sent an answer larger than {self.settings.max_response_bytes} bytes "
-                    "(KIT_MCP_MAX_RESPONSE_BYTES), far beyond any real page, so it was not read. Ask for a smaller "
-                    "page (per_page) and retry; if it persists the upstream service is misbehaving."
-                ) from None
+                raise BadUpstreamBody(self._too_large(name, call)) from None
             logger.debug(
                 "%s %s -> %s in %.0f ms", call.method, _route(call.url), status, 1000 * (time.perf_counter() - started)
             )
@@ -411,6 +415,21 @@ class Gateway:
             # The deadline passed while waiting for a slot, sending or reading: the request may have gone.
             raise httpx.ReadTimeout("the call's deadline passed") from None
         return response.status_code, response.headers, b"".join(chunks)
+
+    def _too_large(self, name: str, call: Call) -> str:
+        what = (
+            f"{_cap(name)} sent an answer larger than {self.settings.max_response_bytes} bytes "
+            "(KIT_MCP_MAX_RESPONSE_BYTES), far beyond any real one, so it was not read."
+        )
+        if call.is_read:
+            return (
+                f"{what} Nothing was changed; retry (with a smaller per_page for a list). If it persists, the "
+                "upstream service is misbehaving."
+            )
+        unknown = f"{what} The change may or may not have been applied;"
+        if call.repeatable:
+            return f"{unknown} repeating it is safe. {_check_hint(call.check, 'shows the state')}"
+        return f"{unknown} it was not repeated automatically. {_check_hint(call.check)}"
 
     def _backoff(self, attempt: int) -> float:
         base = self.settings.backoff * 2.0 ** (attempt - 1)

@@ -35,6 +35,9 @@ class SlidingWindow:
         """Let nothing through for `seconds` (the upstream refused a request for its rate limit)."""
         self._held_until = max(self._held_until, self._clock() + seconds)
 
+    def held_for(self) -> float:
+        return max(0.0, self._held_until - self._clock())
+
     def until_oldest_leaves(self) -> float | None:
         """Seconds until the oldest request counted in the window leaves it; None when none is counted."""
         self.delay()  # drops what has left the window
@@ -62,6 +65,10 @@ class Pacer:
     def hold(self, seconds: float) -> None:
         for window in self.windows:
             window.hold(seconds)
+
+    def held_for(self) -> float:
+        """Seconds left of a hold put on after a refusal (0 when none)."""
+        return max((w.held_for() for w in self.windows), default=0.0)
 
     def wait_after_refusal(self, refusals: int, first: float = 2.0) -> float:
         """How long to wait after the `refusals`-th 429 in a row that said nothing of when to retry.

@@ -146,10 +146,11 @@ async def test_dropped_connection(sandbox: Any) -> None:
         sandbox.state.faults.add(Fault(status=200, body="{}", drop=True, times=10, path_prefix="/v4/forms"))
         error = await fail(kit, "list_forms")
         assert "connection to Kit failed" in error and "try the call again" in error
-        sandbox.state.faults.add(Fault(status=200, body="{}", drop=True, method="PUT"))
-        tag = (await call(kit, "list_tags", per_page=1))["tags"][0]
-        error = await fail(kit, "update_tag", tag_id=tag["id"], name="renamed")
-        assert "whether it took effect is unknown" in error and "list_tags" in error
+        # A write that is not safe to repeat, cut off after it was sent: never resent, and the error says so.
+        sandbox.state.faults.add(Fault(status=200, body="{}", drop=True, method="POST"))
+        error = await fail(kit, "create_custom_field", label="Dropped field")
+        assert "whether it took effect is unknown" in error and "list_custom_fields" in error
+        assert requests_to(sandbox, "/v4/custom_fields") == 1
 
 
 async def test_malformed_bodies(sandbox: Any) -> None:

@@ -129,26 +129,24 @@ async def test_a_write_that_never_left_is_sent_again(sandbox: Any) -> None:
     gateway = Gateway(kit_settings(sandbox.url), transport=transport)
     try:
         async with Client(build_server(gateway)) as client:
-            tag = (await call(client, "list_tags", per_page=1))["tags"][0]["id"]
             transport.armed = True
-            renamed = await call(client, "update_tag", tag_id=tag, name="renamed-after-refusal")
+            created = await call(client, "create_custom_field", label="Made after a refusal")
     finally:
         await gateway.aclose()
-    assert not transport.armed, "the refusal was used by the PUT"
-    puts = [r for r in sandbox.state.journal if r.method == "PUT"]
-    assert len(puts) == 1, "update_tag is not safe to repeat, but a request that never left may go again"
-    assert renamed["tag"]["name"] == "renamed-after-refusal"
+    assert not transport.armed, "the refusal was used by the POST"
+    posts = [r for r in sandbox.state.journal if r.method == "POST"]
+    assert len(posts) == 1, "create_custom_field is not safe to repeat, but a request that never left may go again"
+    assert created["custom_field"]["label"] == "Made after a refusal"
 
 
 async def test_a_write_that_was_sent_is_never_sent_again(sandbox: Any) -> None:
     from kit_mcp.sandbox import Fault
 
-    sandbox.state.faults.add(Fault(status=200, body="{}", drop=True, method="PUT", times=5))
+    sandbox.state.faults.add(Fault(status=200, body="{}", drop=True, method="POST", times=5))
     async with mcp_client(kit_settings(sandbox.url)) as kit:
-        tag = (await call(kit, "list_tags", per_page=1))["tags"][0]["id"]
-        error = await fail(kit, "update_tag", tag_id=tag, name="x-renamed")
-    assert [r.method for r in sandbox.state.journal].count("PUT") == 1
-    assert "was not repeated automatically" in error and "list_tags" in error
+        error = await fail(kit, "create_custom_field", label="Sent once")
+    assert [r.method for r in sandbox.state.journal].count("POST") == 1
+    assert "was not repeated automatically" in error and "list_custom_fields" in error
 
 
 async def test_after_a_timeout_an_idempotent_write_says_it_may_have_been_applied(sandbox: Any) -> None:

@@ -75,7 +75,7 @@ def kit_tool(
             except (ValidationError, *_SHAPE_ERRORS) as exc:
                 # Neither the exception's text nor the answer is shown: either could quote the body.
                 logger.warning("%s: the answer did not have the expected shape (%s)", fn.__name__, type(exc).__name__)
-                upstream = "The sandbox" if group.gw.backend == "sandbox" else "Kit"
+                upstream = "The sandbox" if group.gw.backend == "sandbox" else group.upstream
                 raise ToolError(str(unexpected_answer(upstream))) from None
 
         wrapper._kit_tool = ToolMeta(fn.__name__, title, annotations_for(title, kind, idempotent))  # type: ignore[attr-defined]
@@ -92,6 +92,8 @@ def output_model(fn: Callable[..., Any]) -> Any:
 
 class ToolGroup:
     """A set of tools sharing the one gateway client."""
+
+    upstream = "Kit"  # who answers these tools' calls, for messages
 
     def __init__(self, gateway: Gateway) -> None:
         self.gw = gateway

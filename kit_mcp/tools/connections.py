@@ -13,6 +13,8 @@ from kit_mcp.tools._base import ToolGroup, kit_tool, query
 
 
 class ConnectionTools(ToolGroup):
+    upstream = "Maton"
+
     @kit_tool("List Maton Kit connections")
     async def list_connections(
         self, status: Literal["ACTIVE", "PENDING", "FAILED"] | None = None

@@ -42,7 +42,7 @@ class CustomFieldTools(ToolGroup):
             "PUT",
             path("/v4/custom_fields/{custom_field_id}", custom_field_id=custom_field_id),
             body={"label": label},
-            safe=False,
+            safe=True,  # a PUT of the same values leaves the same state
             ids={"custom_field_id": custom_field_id},
             check="list_custom_fields",
         )

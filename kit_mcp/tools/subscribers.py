@@ -110,7 +110,7 @@ class SubscriberTools(ToolGroup):
             "PUT",
             path("/v4/subscribers/{subscriber_id}", subscriber_id=subscriber_id),
             body=body(email_address=email_address, first_name=first_name, fields=fields),
-            safe=False,
+            safe=True,  # a PUT of the same values leaves the same state
             ids={"subscriber_id": subscriber_id},
             check="get_subscriber",
         )

@@ -54,7 +54,7 @@ class TagTools(ToolGroup):
             "PUT",
             path("/v4/tags/{tag_id}", tag_id=tag_id),
             body={"name": name},
-            safe=False,
+            safe=True,  # a PUT of the same values leaves the same state
             ids={"tag_id": tag_id},
             check="list_tags",
         )
