@@ -20,6 +20,8 @@ import anyio
 from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
 from mcp.server.auth.provider import AccessToken
 from mcp.server.transport_security import TransportSecurityMiddleware
+from mcp_types import jsonrpc_message_adapter
+from pydantic import ValidationError
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -95,10 +97,12 @@ class Gatekeeper:
             await self._admit(scope, receive, send, headers, client)
 
     async def _admit(self, scope: Scope, receive: Receive, send: Send, headers: Headers, client: str) -> None:
+        body = b""
         if scope["method"] in ("POST", "PUT", "PATCH"):
-            body = await self._read_body(scope, receive, send, headers)
-            if body is None:
+            read = await self._read_body(scope, receive, send, headers)
+            if read is None:
                 return
+            body = read
             if not _parses(body):
                 await _parse_error()(scope, receive, send)
                 return
@@ -109,6 +113,12 @@ class Gatekeeper:
         elif path == "/mcp" and not self.settings.stateless:
             await self._streamable(scope, receive, send, headers, client)
         elif path == "/messages":
+            if scope["method"] == "POST" and not _is_jsonrpc(body):
+                # The SDK answers this 400 too, but logs a traceback for each: any client could fill the log.
+                await _jsonrpc_error(400, -32600, "Invalid Request: the body is not a JSON-RPC message.")(
+                    scope, receive, send
+                )
+                return
             session_id = Request(scope).query_params.get("session_id", "")
             self.sessions.touch(session_id.replace("-", "").lower())
             await self.app(scope, receive, send)
@@ -262,6 +272,14 @@ def _parses(body: bytes) -> bool:
     try:
         json.loads(body)
     except (ValueError, RecursionError):
+        return False
+    return True
+
+
+def _is_jsonrpc(body: bytes) -> bool:
+    try:
+        jsonrpc_message_adapter.validate_json(body, by_name=False)
+    except ValidationError:
         return False
     return True
 

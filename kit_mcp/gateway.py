@@ -396,7 +396,13 @@ class Gateway:
         try:
             async with asyncio.timeout(self.settings.timeout):
                 async with lane.slots:
-                    request = client.build_request(call.method, call.url, params=call.params, json=call.body)
+                    try:
+                        request = client.build_request(call.method, call.url, params=call.params, json=call.body)
+                    except httpx.InvalidURL:
+                        raise InvalidArgument(
+                            "An argument is too long to send to Kit in a URL (at most 65,536 characters of query). "
+                            "Pass cursors exactly as next_cursor or prev_cursor returned them, and shorter filters."
+                        ) from None
                     response = await client.send(request, auth=auth or httpx.USE_CLIENT_DEFAULT, stream=True)
                     try:
                         declared = response.headers.get("content-length", "")

@@ -5,7 +5,7 @@ The scan: every credential a test used (the server's, client tokens, and every t
 sandbox received) is looked for, as is, URL-encoded and base64-encoded, in every tool result and
 error the tests read, every log line written in the test process (masked as the CLI's log handler
 masks them: the server's credentials, and those of the request in scope), and every file the tests
-wrote (the stderr of each server run as a subprocess). One hit fails the run.
+wrote as logs (the stderr of each server run as a subprocess). One hit fails the run.
 """
 
 from __future__ import annotations
@@ -87,8 +87,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             for secret in finder.find(text):
                 found.setdefault(secret, set()).add(where)
     files = 0
+    # Logs only (tests write subprocess output as .txt or .log); token files hold credentials by design.
     for path in (p for base in _BASETEMP for p in base.rglob("*")):
-        if path.is_file() and path.stat().st_size < 50_000_000:
+        if path.suffix in (".txt", ".log") and path.is_file() and path.stat().st_size < 50_000_000:
             files += 1
             for secret in finder.find(path.read_text(errors="replace")):
                 found.setdefault(secret, set()).add(f"file {path.name}")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import socket
 import subprocess
 import sys
 from dataclasses import replace
@@ -22,8 +23,8 @@ from tests.leaks import leaks
 from tests.test_http import INIT, MCP_HEADERS, TOKENS, authed, hosted, streamable, text
 from tests.test_http_process import start
 
-ALPHA = "tenant-alpha-key-0123456789"
-BETA = "tenant-beta-key-9876543210"
+ALPHA = "tenant-alpha-key-hbrtcnslwd"
+BETA = "tenant-beta-key-qwzxkvjmpt"
 TAGS_PAGE = (
     '{"tags":[],"pagination":{"has_previous_page":false,"has_next_page":false,'
     '"start_cursor":null,"end_cursor":null,"per_page":50}}'
@@ -133,9 +134,17 @@ def test_tenant_credentials_never_reach_the_log_at_debug(sandbox: Any, tmp_path:
                 session = {"Mcp-Session-Id": opened.headers["mcp-session-id"]}
                 rejected = http.post("/mcp", json=call, headers=session).json()
                 accepted = http.post("/mcp", json={**call, "id": 3}, headers=session).json()
-                http.get("/mcp?access_token=client-token-0123456789abcdef", headers=session, timeout=0.5)
-        except httpx.ReadTimeout:
-            pass  # the GET opened the notification stream; it only had to reach the access log
+            # A token in a query string, sent raw (this process's own HTTP client would log the URL): the
+            # server's access log must not show it.
+            port = int(url.rsplit(":", 1)[1])
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+                head = (
+                    "GET /mcp?access_token=client-token-0123456789abcdef HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    "Accept: text/event-stream\r\nAuthorization: Bearer client-token-0123456789abcdef\r\n"
+                    f"X-Kit-Api-Key: {ALPHA}\r\nMcp-Session-Id: {session['Mcp-Session-Id']}\r\n\r\n"
+                )
+                sock.sendall(head.encode())
+                assert sock.recv(4096).startswith(b"HTTP/1.1 200")
         finally:
             proc.terminate()
             proc.wait(timeout=15)
