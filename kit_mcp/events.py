@@ -21,6 +21,9 @@ EVENTS: dict[str, str | None] = {
     "subscriber.tag_add": "tag_id",
     "subscriber.tag_remove": "tag_id",
     "purchase.purchase_create": None,
+    "custom_field.field_created": None,
+    "custom_field.field_deleted": None,
+    "custom_field.field_value_updated": "custom_field_id",
 }
 Event = Literal[
     "subscriber.subscriber_activate",
@@ -35,4 +38,7 @@ Event = Literal[
     "subscriber.tag_add",
     "subscriber.tag_remove",
     "purchase.purchase_create",
+    "custom_field.field_created",
+    "custom_field.field_deleted",
+    "custom_field.field_value_updated",
 ]

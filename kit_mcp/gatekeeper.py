@@ -28,9 +28,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kit_mcp.call_limits import CLIENT_KEY
-from kit_mcp.http_settings import HttpSettings
 from kit_mcp.redact import secrets_in_scope
 from kit_mcp.sessions import SessionBook, SessionsFull
+from kit_mcp.settings import HttpSettings
 from kit_mcp.tenancy import BadCredential, Tenant, tenant_from_headers
 
 logger = logging.getLogger("kit_mcp.http")

@@ -21,7 +21,7 @@ from kit_mcp import __version__
 from kit_mcp.call_limits import CallLimiter, CallRateMiddleware
 from kit_mcp.gatekeeper import HEALTH_PATH, Gatekeeper
 from kit_mcp.gateway import Gateway
-from kit_mcp.http_settings import HttpSettings
+from kit_mcp.settings import HttpSettings
 from kit_mcp.shutdown import Drain, DrainingServer
 from kit_mcp.slow_clients import timed_protocol
 

@@ -16,8 +16,8 @@ from typing import Any
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from pydantic import SecretStr
 
-from kit_mcp.config import credential_problem
 from kit_mcp.redact import Redactor, secrets_in_scope
+from kit_mcp.settings import credential_problem
 
 # Header names a tenant uses; lower-case as ASGI delivers them.
 MATON_KEY_HEADER = "x-maton-api-key"

@@ -13,9 +13,11 @@ from mcp import Client
 from mcp.types import CallToolResult, TextContent
 from pydantic import SecretStr
 
-from kit_mcp.config import Settings
+from kit_mcp.catalogue.select import Selection
 from kit_mcp.gateway import Gateway
+from kit_mcp.sandbox import in_process_transport
 from kit_mcp.server import build_server
+from kit_mcp.settings import Settings
 from tests import leaks
 
 # Distinctive values so a leak is unmistakable in any captured output.
@@ -52,10 +54,12 @@ def maton_settings(url: str, *, connection: str | None = None, **overrides: Any)
 
 
 @asynccontextmanager
-async def mcp_client(settings: Settings) -> AsyncIterator[Client]:
-    gateway = Gateway(settings)
+async def mcp_client(settings: Settings, selection: Selection | None = None) -> AsyncIterator[Client]:
+    """An in-memory SDK client on a server over `settings` (the sandbox in process for backend sandbox)."""
+    transport = in_process_transport() if settings.backend == "sandbox" else None
+    gateway = Gateway(settings, transport=transport)
     try:
-        async with Client(build_server(gateway)) as client:
+        async with Client(build_server(gateway, selection)) as client:
             yield client
     finally:
         await gateway.aclose()

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from kit_mcp.config import Settings
+from kit_mcp.catalogue import DEFAULT
+from kit_mcp.settings import Settings
 from tests.helpers import KIT_KEY, KIT_TOKEN, MATON_KEY, call, fail, kit_settings, maton_settings, mcp_client
 
 
@@ -56,7 +57,7 @@ async def test_no_credential_still_lists_tools_and_explains_what_to_set() -> Non
     assert settings.backend is None
     async with mcp_client(settings) as client:
         tools = (await client.list_tools()).tools
-        assert len(tools) == 32
+        assert len(tools) == len(DEFAULT)
         error = await fail(client, "list_subscribers")
     for hint in ("MATON_API_KEY", "KIT_API_KEY", "KIT_ACCESS_TOKEN", "--sandbox"):
         assert hint in error

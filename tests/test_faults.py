@@ -25,9 +25,9 @@ import pytest
 from mcp import Client
 from mcp.types import CallToolResult, Tool
 
-from kit_mcp.config import Settings
 from kit_mcp.sandbox import Fault, SandboxState
 from kit_mcp.sandbox.state import RecordedRequest
+from kit_mcp.settings import Settings
 from tests.helpers import SECRETS, kit_settings, maton_settings, mcp_client, text
 
 MARKER = "LEAKME-1234567890"

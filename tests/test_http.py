@@ -16,11 +16,13 @@ from mcp.client.sse import sse_client
 from mcp.client.streamable_http import streamable_http_client
 from pydantic import SecretStr
 
-from kit_mcp.config import Settings
+from kit_mcp.catalogue import DEFAULT
 from kit_mcp.gateway import Gateway
 from kit_mcp.http_app import HttpSettings, build_app
 from kit_mcp.sandbox.serve import running_app
 from kit_mcp.server import build_server
+from kit_mcp.settings import Settings
+from kit_mcp.tenancy import TenantMiddleware, current_tenant
 from tests import leaks
 from tests.helpers import KIT_KEY, kit_settings, mcp_http_client, text
 
@@ -37,8 +39,9 @@ MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": 
 
 @contextmanager
 def hosted(settings: Settings, http: HttpSettings) -> Iterator[str]:
-    gateway = Gateway(settings)
-    server = build_server(gateway, per_request=settings.credentials == "request")
+    per_request = settings.credentials == "request"
+    gateway = Gateway(settings, tenant=current_tenant.get if per_request else None)
+    server = build_server(gateway, middleware=[TenantMiddleware()] if per_request else None)
     with running_app(build_app(server, gateway, http)) as url:
         yield url
 
@@ -73,7 +76,7 @@ async def test_both_transports_list_and_call_tools(sandbox: Any) -> None:
         for connect in (streamable, legacy_sse):
             async with connect(url, authed()) as session:
                 tools = (await session.list_tools()).tools
-                assert len(tools) == 32
+                assert len(tools) == len(DEFAULT)
                 result = await session.call_tool("list_tags", {"per_page": 2})
                 assert not result.is_error
                 assert result.structured_content is not None
@@ -201,7 +204,7 @@ async def test_rate_limit_per_client(sandbox: Any) -> None:
             assert "at most 3 tool calls per minute" in text(limited) and "Retry after" in text(limited)
             assert "Nothing was sent to Kit" in text(limited)
             # Listing tools is not a tool call and is not limited.
-            assert len((await session.list_tools()).tools) == 32
+            assert len((await session.list_tools()).tools) == len(DEFAULT)
         # The same client on the legacy SSE transport shares the same budget, and gets the same answer.
         async with legacy_sse(url, authed()) as session:
             assert "Retry after" in text(await session.call_tool("list_segments", {}))

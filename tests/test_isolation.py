@@ -157,7 +157,7 @@ def test_tenant_credentials_never_reach_the_log_at_debug(sandbox: Any, tmp_path:
 
 
 def test_token_file_takes_comments_and_a_byte_order_mark(tmp_path: Path) -> None:
-    from kit_mcp.http_settings import HttpSettings
+    from kit_mcp.settings import HttpSettings
 
     tokens = tmp_path / "tokens"
     tokens.write_bytes(

@@ -16,8 +16,8 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from kit_mcp.http_settings import HttpSettings
 from kit_mcp.sandbox import Fault
+from kit_mcp.settings import HttpSettings
 from tests.helpers import KIT_KEY, fail, kit_settings, mcp_client
 from tests.test_http import CLIENT_TOKEN, INIT, MCP_HEADERS, TOKENS, authed, hosted, legacy_sse, streamable, text
 from tests.test_http_process import start

@@ -7,7 +7,7 @@ import os
 import pytest
 from pydantic import SecretStr
 
-from kit_mcp.config import Settings
+from kit_mcp.settings import Settings
 from tests.helpers import call, mcp_client
 
 LIVE_KEY = os.environ.get("KIT_LIVE_API_KEY", "")

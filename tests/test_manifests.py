@@ -2,7 +2,7 @@
 
 Dockerfile (hadolint, structure), manifests/server.json (MCP registry schema 2025-12-11), manifests/mcpb/manifest.json
 (MCPB 0.4), manifests/kubernetes/ (kubernetes-validate, strict) and manifests/clients/. Versions come from
-pyproject.toml, tool names from the server, environment variable names from kit_mcp.config.ENVIRONMENT, so a rename
+pyproject.toml, tool names from the server, environment variable names from kit_mcp.settings.VARIABLES, so a rename
 in the code fails here until the artefacts follow. The schema copies live in tests/schemas/ (see its README).
 """
 
@@ -27,9 +27,9 @@ import pytest
 import yaml
 from kubernetes_validate import utils as kubernetes_validate
 
-from kit_mcp.config import BACKENDS, ENVIRONMENT, Settings
 from kit_mcp.gateway import Gateway
 from kit_mcp.server import build_server
+from kit_mcp.settings import BACKENDS, VARIABLES, Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 MANIFESTS = ROOT / "manifests"
@@ -52,7 +52,7 @@ SCHEMA_SHA256 = {
 # Kubernetes versions kubernetes-validate ships schemas for: an older supported minor and its newest.
 KUBERNETES_VERSIONS = ("1.33.0", "1.37.0")
 
-# The hosted mode's variables are a contract with the HTTP server, named here in case ENVIRONMENT lags behind.
+# The hosted mode's variables are a contract with the HTTP server, named here in case VARIABLES lags behind.
 HOSTED_ENV = {
     "KIT_MCP_ALLOWED_HOSTS",
     "KIT_MCP_ALLOWED_ORIGINS",
@@ -63,7 +63,7 @@ HOSTED_ENV = {
     "KIT_MCP_RATE_LIMIT",
     "KIT_MCP_MAX_SESSIONS",
 }
-CORE_ENV = {name for name, _ in ENVIRONMENT}
+CORE_ENV = {var.name for var in VARIABLES}
 KNOWN_ENV = CORE_ENV | HOSTED_ENV
 CREDENTIALS = {"MATON_API_KEY", "KIT_API_KEY", "KIT_ACCESS_TOKEN"}
 SECRET_ENV = CREDENTIALS | {"KIT_MCP_AUTH_TOKENS"}
@@ -189,7 +189,7 @@ def test_schema_copies_are_the_pinned_ones() -> None:
 
 def test_the_known_variable_lists_agree_with_the_code() -> None:
     assert {*CREDENTIALS, "MATON_CONNECTION", "KIT_MCP_BACKEND", "KIT_MCP_LOG_LEVEL"} <= CORE_ENV
-    assert set() == HOSTED_ENV - CORE_ENV, "every hosted-mode variable is declared in ENVIRONMENT"
+    assert set() == HOSTED_ENV - CORE_ENV, "every hosted-mode variable is declared in VARIABLES"
 
 
 # --- Dockerfile -----------------------------------------------------------------------------------------------------
@@ -290,7 +290,7 @@ def test_dockerignore_keeps_the_context_small_but_complete() -> None:
     ]
     for required in (".git", ".venv", "tests", "**/__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"):
         assert required in patterns, f".dockerignore should exclude {required}"
-    for needed in ("pyproject.toml", "README.md", "kit_mcp", "kit_mcp/server.py", "kit_mcp/tools/__init__.py"):
+    for needed in ("pyproject.toml", "README.md", "kit_mcp", "kit_mcp/server.py", "kit_mcp/catalogue/__init__.py"):
         excluded = [p for p in patterns if not p.startswith("!") and fnmatch.fnmatch(needed, p)]
         assert not excluded, f"{needed} is needed by the build but excluded by {excluded}"
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from kit_mcp.config import Settings
 from kit_mcp.gateway import Gateway
-from kit_mcp.pacing import SlidingWindow
+from kit_mcp.settings import Settings
+from kit_mcp.upstream.pacing import SlidingWindow
 from tests.helpers import call, kit_settings, maton_settings, mcp_client
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 
+from kit_mcp.catalogue import DEFAULT
 from tests.helpers import KIT_KEY, call, fail
 
 
@@ -20,7 +21,7 @@ def server(*args: str, env: dict[str, str] | None = None) -> StdioServerParamete
 async def test_stdio_sandbox_lists_tools_and_calls_them() -> None:
     async with Client(server("--sandbox", "--log-level", "DEBUG")) as client:
         tools = (await client.list_tools()).tools
-        assert len(tools) == 32
+        assert len(tools) == len(DEFAULT)
         assert {t.name for t in tools} >= {"list_subscribers", "tag_subscriber", "create_connection"}
         page = await call(client, "list_subscribers", per_page=3)
         assert len(page["subscribers"]) == 3 and page["next_cursor"]
@@ -44,7 +45,7 @@ async def test_stdio_against_the_sandbox_http_server_keeps_stdout_clean_and_secr
         async with stdio_client(server(env=env), errlog=errlog) as (read, write), ClientSession(read, write) as session:
             await session.initialize()
             listed = await session.list_tools()
-            assert len(listed.tools) == 32
+            assert len(listed.tools) == len(DEFAULT)
             result = await session.call_tool("list_tags", {"per_page": 2})
             assert not result.is_error
             result = await session.call_tool("get_subscriber", {"subscriber_id": 42})
@@ -94,7 +95,7 @@ def test_stdout_carries_only_protocol_messages(tmp_path: Path) -> None:
     stderr = (tmp_path / "stderr.txt").read_text()
     assert all(r.get("jsonrpc") == "2.0" for r in replies)
     by_id = {r["id"]: r for r in replies if "id" in r}
-    assert len(by_id[2]["result"]["tools"]) == 32
+    assert len(by_id[2]["result"]["tools"]) == len(DEFAULT)
     assert by_id[3]["result"]["isError"] is False
     assert by_id[4]["result"]["isError"] is True
     assert "GET /v4/tags" in stderr, "logs belong on stderr"

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from kit_mcp.config import Settings
 from kit_mcp.gateway import Gateway
 from kit_mcp.server import build_server
+from kit_mcp.settings import Settings
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "tools.json"
 

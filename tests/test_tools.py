@@ -99,7 +99,12 @@ async def test_get_subscriber(sandbox: Any) -> None:
         out = await call(kit, "get_subscriber", subscriber_id=sub["id"])
         request = last(sandbox)
         assert (request.method, request.path, request.query) == ("GET", f"/v4/subscribers/{sub['id']}", {})
-        assert out["subscriber"] == sub
+        # A single subscriber comes in detail: the slim list fields, plus dates and custom fields.
+        assert {k: out["subscriber"][k] for k in sub} == sub
+        assert "created_at" in out["subscriber"]
+        keys = {f["key"] for f in (await call(kit, "list_custom_fields"))["custom_fields"]}
+        shown = set(out["subscriber"].get("fields", {})) | set(out["subscriber"].get("unset_fields", []))
+        assert shown == keys, "every custom field is listed by key, set or not"
 
 
 async def test_create_subscriber_is_an_upsert(sandbox: Any) -> None:
@@ -168,16 +173,16 @@ async def test_list_create_update_tags(sandbox: Any) -> None:
         assert renamed["tag"]["name"] == "webinar-2026-q1"
 
 
-async def test_delete_tag_falls_back_to_the_bulk_route(sandbox: Any) -> None:
+async def test_delete_tag_uses_the_bulk_route(sandbox: Any) -> None:
     async with mcp_client(kit_settings(sandbox.url, token=True)) as oauth:
         tag = (await call(oauth, "create_tag", name="short-lived"))["tag"]
         sandbox.state.journal.clear()
         out = await call(oauth, "delete_tag", tag_id=tag["id"])
         calls = [(r.method, r.path) for r in sandbox.state.journal]
-        assert calls == [("DELETE", f"/v4/tags/{tag['id']}"), ("DELETE", "/v4/bulk/tags")]
+        assert calls == [("DELETE", "/v4/bulk/tags")], "Kit deletes tags only through its bulk route"
         assert sandbox.state.journal[-1].json["tags"] == [{"id": tag["id"]}]
         assert sandbox.state.journal[-1].headers["authorization"] == f"Bearer {KIT_TOKEN}"
-        assert out == {"deleted": True, "id": tag["id"], "route": "DELETE /v4/bulk/tags"}
+        assert out == {"deleted": True, "tag_id": tag["id"]}
         names = [t["name"] for t in (await call(oauth, "list_tags", per_page=1000))["tags"]]
         assert "short-lived" not in names
         # Deleting it again: the bulk route reports a failure for that id, which becomes a 404-style error.
@@ -204,7 +209,9 @@ async def test_tag_and_untag_by_id_and_by_email(sandbox: Any) -> None:
         members = await call(kit, "list_tag_subscribers", tag_id=tag["id"], tagged_after="2000-01-01", status="all")
         assert last(sandbox).query == {"tagged_after": "2000-01-01", "status": "all", "per_page": "50"}
         assert [s["id"] for s in members["subscribers"]] == [sub["id"]]
-        assert "tagged_at" in members["subscribers"][0]
+        assert "tagged_at" not in members["subscribers"][0], "lists are slim unless detail is asked"
+        detailed = await call(kit, "list_tag_subscribers", tag_id=tag["id"], status="all", detail=True)
+        assert "tagged_at" in detailed["subscribers"][0]
 
         removed = await call(kit, "untag_subscriber", tag_id=tag["id"], subscriber_id=sub["id"])
         assert (last(sandbox).method, last(sandbox).path) == ("DELETE", f"/v4/tags/{tag['id']}/subscribers/{sub['id']}")
@@ -268,7 +275,10 @@ async def test_forms(sandbox: Any) -> None:
         members = await call(kit, "list_form_subscribers", form_id=form["id"], added_after="2000-01-01", per_page=1000)
         assert last(sandbox).query == {"added_after": "2000-01-01", "per_page": "1000"}
         assert sub["id"] in [s["id"] for s in members["subscribers"]]
-        assert all("added_at" in s for s in members["subscribers"])
+        detailed = await call(kit, "list_form_subscribers", form_id=form["id"], per_page=1000, detail=True)
+        assert all("added_at" in s for s in detailed["subscribers"])
+        joined = next(s for s in detailed["subscribers"] if s["id"] == sub["id"])
+        assert joined["referrer"] == "https://example.org/webinar"
 
 
 async def test_sequences(sandbox: Any) -> None:
@@ -296,7 +306,7 @@ async def test_sequences(sandbox: Any) -> None:
 # -- read-only content ------------------------------------------------------------------------------
 
 
-async def test_broadcasts_leave_out_content_unless_asked(sandbox: Any) -> None:
+async def test_broadcasts_leave_out_content(sandbox: Any) -> None:
     async with mcp_client(kit_settings(sandbox.url)) as kit:
         slim = await call(kit, "list_broadcasts", per_page=5)
         assert (last(sandbox).path, last(sandbox).query) == ("/v4/broadcasts", {"per_page": "5"})
@@ -304,9 +314,9 @@ async def test_broadcasts_leave_out_content_unless_asked(sandbox: Any) -> None:
         async with httpx.AsyncClient() as http:  # Kit itself sends the HTML: the trimming is kit-mcp's
             raw = (await http.get(f"{sandbox.url}/v4/broadcasts", params={"per_page": 5})).json()
         assert all(b["content"] for b in raw["broadcasts"])
-        full = await call(kit, "list_broadcasts", per_page=5, include_content=True)
-        assert last(sandbox).query == {"per_page": "5"}, "include_content is ours, not Kit's"
-        assert all(b.get("content", "").lstrip().startswith("<") for b in full["broadcasts"])
+        detailed = await call(kit, "list_broadcasts", per_page=5, detail=True)
+        assert last(sandbox).query == {"per_page": "5"}, "detail is ours, not Kit's"
+        assert all("content" not in b and "created_at" in b for b in detailed["broadcasts"])
 
 
 async def test_segments_templates_and_purchases(sandbox: Any) -> None:
@@ -332,7 +342,10 @@ async def test_segments_templates_and_purchases(sandbox: Any) -> None:
 async def test_custom_fields_lifecycle(sandbox: Any) -> None:
     async with mcp_client(kit_settings(sandbox.url)) as kit:
         listed = await call(kit, "list_custom_fields")
-        assert listed["custom_fields"] and all(set(f) <= {"id", "key", "label"} for f in listed["custom_fields"])
+        assert listed["custom_fields"] and all(
+            set(f) <= {"id", "key", "label", "name"} for f in listed["custom_fields"]
+        )
+        assert all(f["name"] == f"ck_field_{f['id']}_{f['key']}" for f in listed["custom_fields"])
         created = await call(kit, "create_custom_field", label="Favourite Colour")
         assert (last(sandbox).method, last(sandbox).path, last(sandbox).json) == (
             "POST",
@@ -346,7 +359,7 @@ async def test_custom_fields_lifecycle(sandbox: Any) -> None:
         assert updated["custom_field"]["label"] == "Favourite Color"
         deleted = await call(kit, "delete_custom_field", custom_field_id=field["id"])
         assert (last(sandbox).method, last(sandbox).path) == ("DELETE", f"/v4/custom_fields/{field['id']}")
-        assert deleted == {"deleted": True, "id": field["id"]}
+        assert deleted == {"deleted": True, "custom_field_id": field["id"]}
         labels = [f["label"] for f in (await call(kit, "list_custom_fields"))["custom_fields"]]
         assert "Favourite Color" not in labels
 
@@ -377,7 +390,7 @@ async def test_webhooks_lifecycle(sandbox: Any) -> None:
         assert "account_id" not in hook
         listed = await call(kit, "list_webhooks")
         assert hook["id"] in [w["id"] for w in listed["webhooks"]]
-        assert await call(kit, "delete_webhook", webhook_id=hook["id"]) == {"deleted": True, "id": hook["id"]}
+        assert await call(kit, "delete_webhook", webhook_id=hook["id"]) == {"deleted": True, "webhook_id": hook["id"]}
         assert (last(sandbox).method, last(sandbox).path) == ("DELETE", f"/v4/webhooks/{hook['id']}")
 
 
@@ -429,7 +442,7 @@ async def test_connections_lifecycle(sandbox: Any) -> None:
 
         deleted = await call(maton, "delete_connection", connection_id=connection["connection_id"])
         assert (last(sandbox).method, last(sandbox).path) == ("DELETE", f"/connections/{connection['connection_id']}")
-        assert deleted == {"deleted": True, "id": connection["connection_id"]}
+        assert deleted == {"deleted": True, "connection_id": connection["connection_id"]}
         assert "404" in await fail(maton, "get_connection", connection_id=connection["connection_id"])
 
 

@@ -20,9 +20,9 @@ from pydantic import SecretStr
 
 from kit_mcp.call_limits import CallLimiter
 from kit_mcp.gateway import Gateway
-from kit_mcp.pacing import Pacer, SlidingWindow
 from kit_mcp.server import build_server
 from kit_mcp.tenancy import Tenant, current_tenant
+from kit_mcp.upstream.pacing import Pacer, SlidingWindow
 from tests.helpers import call, fail, kit_settings, mcp_client, text
 from tests.test_http import TOKENS, authed, hosted, streamable
 
@@ -187,7 +187,9 @@ def test_the_call_limiter_forgets_its_quietest_client_first() -> None:
 
 
 def test_tenant_lanes_are_reused_and_the_quietest_is_evicted() -> None:
-    gateway = Gateway(replace(kit_settings("http://127.0.0.1:9"), credentials="request"), max_tenants=2)
+    gateway = Gateway(
+        replace(kit_settings("http://127.0.0.1:9"), credentials="request"), tenant=current_tenant.get, max_tenants=2
+    )
 
     def lane(key: str) -> Any:
         token = current_tenant.set(Tenant(kit_api_key=SecretStr(key)))

@@ -7,8 +7,15 @@ Modules: `state` (SandboxState, RecordedRequest), `faults`, `store` (the account
 `calls`, `queries`, `pagination`, `views`, `memberships` (what handlers share); `serve` (uvicorn).
 """
 
+import httpx
+
 from kit_mcp.sandbox.app import SandboxApp, create_app
 from kit_mcp.sandbox.faults import Fault
 from kit_mcp.sandbox.state import RecordedRequest, SandboxState
 
-__all__ = ["Fault", "RecordedRequest", "SandboxApp", "SandboxState", "create_app"]
+__all__ = ["Fault", "RecordedRequest", "SandboxApp", "SandboxState", "create_app", "in_process_transport"]
+
+
+def in_process_transport(state: SandboxState | None = None) -> httpx.ASGITransport:
+    """An httpx transport that answers from a sandbox in this process (`kit-mcp --sandbox`)."""
+    return httpx.ASGITransport(app=create_app(state))

@@ -1,0 +1,106 @@
+"""One call of a tool: its row, its validated arguments and the gateway; and the generic handler that
+serves most rows (send the row's request, shape the answer with the row's view)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from mcp.server.mcpserver.exceptions import ToolError
+
+from kit_mcp.catalogue.op import Op
+from kit_mcp.gateway import Gateway
+from kit_mcp.upstream.request import KitRequest, Method, Reply, fill_path
+
+
+def _query_value(value: Any) -> str | int | None:
+    """Kit's spelling of a query value: booleans as true, dates as YYYY-MM-DD, lists comma-joined."""
+    if value is None or value is False:
+        return None
+    if value is True:
+        return "true"
+    if isinstance(value, int):
+        return value
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return ",".join(str(v) for v in value) or None
+    return str(value)
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_json_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _json_value(v) for k, v in value.items()}
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json", exclude_none=True)
+    return value
+
+
+@dataclass
+class Call:
+    gw: Gateway
+    op: Op
+    args: dict[str, Any]
+
+    @property
+    def ids(self) -> dict[str, Any]:
+        return {name: self.args[name] for name in self.op.path_ids}
+
+    def query(self) -> dict[str, str | int]:
+        out: dict[str, str | int] = {}
+        for p in self.op.params:
+            if p.to == "query" and (value := _query_value(self.args.get(p.name))) is not None:
+                out[p.wire or p.name] = value
+        return out
+
+    def body(self) -> Any:
+        if self.op.body is not None:
+            return self.op.body(self.args)
+        out = {
+            p.wire or p.name: _json_value(self.args[p.name])
+            for p in self.op.params
+            if p.to == "body" and self.args.get(p.name) is not None
+        }
+        return out if out or self.op.method in ("POST", "PUT", "PATCH") else None
+
+    def request(
+        self,
+        method: Method | None = None,
+        path: str | None = None,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        body: Any = None,
+        ids: Mapping[str, Any] | None = None,
+    ) -> KitRequest:
+        """The row's own request, or (for hand-written handlers) another route with the row's policy."""
+        ids = self.ids if ids is None else ids
+        template = path or self.op.path
+        return KitRequest(
+            method or self.op.method,
+            fill_path(template, **{k: v for k, v in ids.items() if f"{{{k}}}" in template}),
+            params if params is not None or path is not None else self.query(),
+            body if body is not None or path is not None else self.body(),
+            repeatable=self.op.repeatable,
+            ids=ids or None,
+            check=self.op.check,
+            upstream=self.op.upstream,
+        )
+
+    async def send(self, request: KitRequest | None = None) -> Reply:
+        return await self.gw.send(request or self.request())
+
+
+async def generic(call: Call) -> dict[str, Any]:
+    changes = [p.name for p in call.op.params if p.to == "body"]
+    if call.op.method in ("PUT", "PATCH") and changes and all(call.args.get(n) is None for n in changes):
+        raise ToolError(f"Nothing to update: give {' or '.join(changes)}.")
+    reply = await call.send()
+    view = call.op.view
+    assert view is not None, f"{call.op.name} has no view and no handler"
+    return view.result(reply.data, reply.status, call.args)

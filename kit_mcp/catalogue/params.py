@@ -1,0 +1,44 @@
+"""Arguments many tools share, declared once. Descriptions are written for a model choosing arguments,
+and kept short (every word is paid for on every tools/list); where a name says it all, there is none."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from kit_mcp.catalogue.op import REQUIRED, Param
+
+Day = Annotated[date | None, Field(description="YYYY-MM-DD")]
+PerPage = Annotated[int, Field(ge=1, le=1000)]
+Status = Literal["active", "inactive", "bounced", "complained", "cancelled", "all"]
+State = Literal["active", "inactive", "bounced", "complained", "cancelled"]
+Name = Annotated[str, Field(min_length=1, max_length=255)]
+Fields = Annotated[dict[str, str | None] | None, Field(description="custom field values by key")]
+
+# Every list: Kit's cursor pagination. How cursors work is said once, in the server instructions.
+PAGE = (
+    Param("per_page", PerPage, 50),
+    Param("after", str | None),
+    Param("before", str | None),
+    Param("include_total_count", bool, False),
+)
+DETAIL = Param("detail", Annotated[bool, Field(description="also dates and custom fields")], False, to="none")
+
+
+def dates(*names: str) -> tuple[Param, ...]:
+    """YYYY-MM-DD filters: dates("created", "added") gives created_after, created_before, added_after, ..."""
+    return tuple(Param(f"{n}_{edge}", Day) for n in names for edge in ("after", "before"))
+
+
+def required(name: str, type_: object, to: Literal["query", "body", "none"] = "body", wire: str | None = None) -> Param:
+    return Param(name, type_, REQUIRED, to=to, wire=wire)
+
+
+def body(name: str, type_: object, default: object = None, wire: str | None = None) -> Param:
+    return Param(name, type_, default, to="body", wire=wire)
+
+
+# The subscriber filters of the lists of a tag's, form's or sequence's members.
+MEMBERS = (Param("status", Status | None), DETAIL)

@@ -1,0 +1,225 @@
+"""Subscribers: list, find, create (upsert by email), update, unsubscribe; their tags, stats, location."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from kit_mcp.catalogue.call import Call
+from kit_mcp.catalogue.items import SUBSCRIBER, TAG
+from kit_mcp.catalogue.op import Op, Param
+from kit_mcp.catalogue.params import DETAIL, PAGE, Fields, State, Status, body, dates, required
+from kit_mcp.catalogue.views import Done, F, Item, One, Page, Raw
+
+SortField = Literal[
+    "id",
+    "created_at",
+    "updated_at",
+    "cancelled_at",
+    "engagement__sent",
+    "engagement__opens",
+    "engagement__clicks",
+    "engagement__open_rate",
+    "engagement__click_rate",
+]
+Include = list[Literal["attribution", "tags", "location", "canceled_at"]]
+
+
+class Location(BaseModel):
+    city: str | None = None
+    state: str | None = None
+    country: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    timezone: str | None = None
+
+
+class Condition(BaseModel):
+    """One condition of filter_subscribers, as Kit's FilterCondition."""
+
+    model_config = ConfigDict(extra="allow")
+    type: Literal["opens", "clicks", "sent", "delivered", "subscribed", "subscriber_state", "tags", "attribution"]
+    count_greater_than: int | None = None
+    count_less_than: int | None = None
+    after: date | None = None
+    before: date | None = None
+    states: list[State] | None = Field(None, description="for subscriber_state")
+    any: list[dict[str, Any]] | None = Field(
+        None, description="[{type: broadcasts|urls|ids|forms, ids, urls, matching}]"
+    )
+
+
+# The filter endpoint answers ids as strings.
+FILTERED = Item(
+    (
+        F("id", (int, str), required=True),
+        F("email_address"),
+        F("first_name"),
+        F("tag_names", list),
+        F("created_at", detail=True),
+    )
+)
+
+
+async def create_subscriber(call: Call) -> dict[str, Any]:
+    reply = await call.send()
+    out = One("subscriber", SUBSCRIBER, created=True, extra=("warnings",)).result(reply.data, reply.status, call.args)
+    if reply.status == 202:
+        out["note"] = "Kit accepted it; custom field values are applied shortly (over 10 were sent)."
+    return out
+
+
+OPS = (
+    Op(
+        "list_subscribers",
+        "subscribers",
+        "List subscribers",
+        "List subscribers (default: active, newest first).",
+        "read",
+        "GET",
+        "/v4/subscribers",
+        (
+            Param("status", Status | None),
+            Param("email_address", str | None),
+            *dates("created", "updated"),
+            Param("sort_field", SortField | None),
+            Param("sort_order", Literal["asc", "desc"] | None),
+            Param("include", Include | None),
+            DETAIL,
+            *PAGE,
+        ),
+        Page("subscribers", SUBSCRIBER),
+        default=True,
+    ),
+    Op(
+        "get_subscriber",
+        "subscribers",
+        "Get a subscriber",
+        "Get one subscriber by id.",
+        "read",
+        "GET",
+        "/v4/subscribers/{subscriber_id}",
+        view=One("subscriber", SUBSCRIBER),
+        default=True,
+    ),
+    Op(
+        "create_subscriber",
+        "subscribers",
+        "Create or update a subscriber by email",
+        "Add a subscriber, or update first_name/fields if the email exists (created=false).",
+        "write",
+        "POST",
+        "/v4/subscribers",
+        (
+            required("email_address", str),
+            body("first_name", str | None),
+            body("state", State | None),
+            body("fields", Fields),
+        ),
+        One("subscriber", SUBSCRIBER, created=True, extra=("warnings",)),
+        check="list_subscribers (with email_address)",
+        default=True,
+        handler=create_subscriber,
+    ),
+    Op(
+        "update_subscriber",
+        "subscribers",
+        "Update a subscriber",
+        "Change a subscriber's email, first_name or fields.",
+        "write",
+        "PUT",
+        "/v4/subscribers/{subscriber_id}",
+        (body("email_address", str | None), body("first_name", str | None), body("fields", Fields)),
+        One("subscriber", SUBSCRIBER, extra=("warnings",)),
+        check="get_subscriber",
+        default=True,
+    ),
+    Op(
+        "unsubscribe_subscriber",
+        "subscribers",
+        "Unsubscribe a subscriber",
+        "Unsubscribe a subscriber from all email (state becomes cancelled).",
+        "delete",
+        "POST",
+        "/v4/subscribers/{subscriber_id}/unsubscribe",
+        view=Done("unsubscribed"),
+        check="get_subscriber",
+    ),
+    Op(
+        "list_subscriber_tags",
+        "subscribers",
+        "List a subscriber's tags",
+        "List the tags a subscriber has, with tagged_at.",
+        "read",
+        "GET",
+        "/v4/subscribers/{subscriber_id}/tags",
+        PAGE,
+        Page("tags", TAG),
+    ),
+    Op(
+        "get_subscriber_stats",
+        "subscribers",
+        "Get a subscriber's email stats",
+        "A subscriber's sends, opens, clicks, bounces and rates (events of the last 5 years).",
+        "read",
+        "GET",
+        "/v4/subscribers/{subscriber_id}/stats",
+        dates("email_sent"),
+        Raw("stats", ("subscriber", "stats")),
+    ),
+    Op(
+        "filter_subscribers",
+        "subscribers",
+        "Filter subscribers by engagement",
+        "Subscribers matching every condition in all (engagement, tags, state, attribution).",
+        "read",
+        "POST",
+        "/v4/subscribers/filter",
+        (
+            required("all", list[Condition]),
+            body("counting_mode", Literal["raw", "unique_email"] | None),
+            Param("per_page", Annotated[int, Field(ge=1, le=100)], 100),
+            Param("after", str | None),
+            Param("before", str | None),
+            Param("include_total_count", bool, False),
+        ),
+        Page("subscribers", FILTERED),
+    ),
+    Op(
+        "set_subscriber_location",
+        "subscribers",
+        "Set a subscriber's location",
+        "Pin a subscriber's location (replaces the one Kit inferred).",
+        "write",
+        "POST",
+        "/v4/subscribers/{subscriber_id}/location",
+        (required("location", Location),),
+        Raw("location"),
+        check="list_subscribers (include location)",
+    ),
+    Op(
+        "update_subscriber_location",
+        "subscribers",
+        "Update a subscriber's location",
+        "Change some fields of a subscriber's pinned location.",
+        "write",
+        "PATCH",
+        "/v4/subscribers/{subscriber_id}/location",
+        (required("location", Location),),
+        Raw("location"),
+        check="list_subscribers (include location)",
+    ),
+    Op(
+        "delete_subscriber_location",
+        "subscribers",
+        "Remove a subscriber's location",
+        "Remove a subscriber's pinned location.",
+        "delete",
+        "DELETE",
+        "/v4/subscribers/{subscriber_id}/location",
+        view=Done(),
+        check="list_subscribers (include location)",
+    ),
+)

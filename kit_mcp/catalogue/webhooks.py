@@ -1,0 +1,83 @@
+"""Kit's legacy webhooks: one event name, scoped by the id the event needs."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from mcp.server.mcpserver.exceptions import ToolError
+from pydantic import Field
+
+from kit_mcp.catalogue.call import Call
+from kit_mcp.catalogue.op import Op, Param
+from kit_mcp.catalogue.params import PAGE, required
+from kit_mcp.catalogue.views import Done, F, Item, One, Page
+from kit_mcp.events import EVENTS, Event
+
+WEBHOOK = Item((F("id", int, required=True), F("event", dict), F("target_url")))
+SCOPES = ("form_id", "tag_id", "sequence_id", "product_id", "custom_field_id", "initiator_value")
+
+
+async def create_webhook(call: Call) -> dict[str, Any]:
+    event: str = call.args["event"]
+    target: str = call.args["target_url"]
+    if not target.startswith(("http://", "https://")) or any(c.isspace() for c in target):
+        raise ToolError("target_url must be an http(s) URL.")
+    needed = EVENTS[event]
+    if needed is not None and call.args.get(needed) is None:
+        raise ToolError(f"The event {event} needs {needed}.")
+    extra = [k for k in SCOPES if call.args.get(k) is not None and k != needed]
+    if extra:
+        raise ToolError(f"The event {event} does not take {', '.join(extra)}.")
+    spec: dict[str, Any] = {"name": event}
+    if needed is not None:
+        spec[needed] = call.args[needed]
+    # The URL goes exactly as given: no trailing slash added, no case changed.
+    reply = await call.send(call.request(body={"target_url": target, "event": spec}))
+    return One("webhook", WEBHOOK).result(reply.data, reply.status, call.args)
+
+
+OPS = (
+    Op(
+        "list_webhooks",
+        "webhooks",
+        "List webhooks",
+        "List webhooks.",
+        "read",
+        "GET",
+        "/v4/webhooks",
+        PAGE,
+        Page("webhooks", WEBHOOK),
+        default=True,
+    ),
+    Op(
+        "create_webhook",
+        "webhooks",
+        "Create a webhook",
+        "Have Kit POST to target_url on an event; pass the id the event needs (form_subscribe: form_id).",
+        "create",
+        "POST",
+        "/v4/webhooks",
+        (
+            required("target_url", str, to="none"),
+            required("event", Event, to="none"),
+            *(Param(k, int | None, to="none") for k in SCOPES[:-1]),
+            Param("initiator_value", Annotated[str | None, Field(description="link URL, for link_click")], to="none"),
+        ),
+        One("webhook", WEBHOOK),
+        check="list_webhooks",
+        default=True,
+        handler=create_webhook,
+    ),
+    Op(
+        "delete_webhook",
+        "webhooks",
+        "Delete a webhook",
+        "Delete a webhook.",
+        "delete",
+        "DELETE",
+        "/v4/webhooks/{webhook_id}",
+        view=Done(),
+        check="list_webhooks",
+        default=True,
+    ),
+)
