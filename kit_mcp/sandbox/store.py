@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -49,6 +50,9 @@ class Account:
     taggings: dict[Pair, str] = field(default_factory=dict)  # -> tagged_at
     form_members: dict[Pair, FormMembership] = field(default_factory=dict)
     sequence_members: dict[Pair, str] = field(default_factory=dict)  # -> added_at
+    # Tables of the resources added after the April 2025 description, each seeded on first use by the
+    # route module that owns it (posts, snippets, sequence emails, webhook endpoints, ...).
+    tables: dict[str, Any] = field(default_factory=dict)
     next_id: int = 9_000_000_000  # above every seeded id, so new objects sort last
     clock: datetime = SESSION_START
 
@@ -62,3 +66,9 @@ class Account:
 
     def now(self) -> str:
         return iso(self.tick())
+
+    def table(self, name: str, seed: Callable[[Account], Any]) -> Any:
+        """The table `name`, seeded by `seed(self)` the first time it is asked for."""
+        if name not in self.tables:
+            self.tables[name] = seed(self)
+        return self.tables[name]
