@@ -82,7 +82,7 @@ async def test_forced_backend_without_its_credential_names_the_variable() -> Non
     assert "MATON_API_KEY is not set" in error
 
 
-async def test_three_pages_by_next_cursor_and_back_by_prev_cursor(sandbox: Any) -> None:
+async def test_three_pages_by_next_cursor(sandbox: Any) -> None:
     async with mcp_client(kit_settings(sandbox.url)) as kit:
         pages: list[dict[str, Any]] = []
         after: str | None = None
@@ -97,9 +97,7 @@ async def test_three_pages_by_next_cursor_and_back_by_prev_cursor(sandbox: Any) 
         ids = [s["id"] for p in pages for s in p["subscribers"]]
         assert len(ids) == 75 == len(set(ids)), "pages overlap or repeat"
         assert ids == sorted(ids, reverse=True), "Kit's default order is newest first"
-        assert "prev_cursor" not in pages[0] and pages[2]["prev_cursor"]
-        back = await call(kit, "list_subscribers", per_page=25, status="all", before=pages[2]["prev_cursor"])
-        assert [s["id"] for s in back["subscribers"]] == [s["id"] for s in pages[1]["subscribers"]]
+        assert all(set(p) == {"subscribers", "next_cursor"} for p in pages), "forward cursors only"
 
 
 ATTACKS = ["../1", "1/../../v3", "1%2F2", "1?x=1", "1#frag", " 1 2", "-5", "0", "1e3", str(10**30), 10**30, "2.5", None]

@@ -107,7 +107,7 @@ def test_a_hung_upstream_does_not_keep_the_process_alive_after_eof(sandbox: Any)
     answer = by_id[1]
     assert answer.get("error") or answer["result"]["isError"] is True, answer
     assert code == 0
-    assert elapsed < 12, "start-up (a second or two on a loaded machine) plus the 6 s grace, at most"
+    assert elapsed < 20, "start-up (seconds on a loaded machine) plus the 6 s grace, far below an unbounded wait"
 
 
 def eof_server() -> MCPServer:

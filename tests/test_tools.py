@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import jsonschema
+import pytest
 
 from tests.helpers import KIT_KEY, KIT_TOKEN, MATON_KEY, call, fail, kit_settings, maton_settings, mcp_client, text
 
@@ -375,7 +376,7 @@ async def test_webhooks_lifecycle(sandbox: Any) -> None:
             "create_webhook",
             target_url="https://hooks.example.org/kit",
             event="subscriber.form_subscribe",
-            form_id=form["id"],
+            scope_id=form["id"],
         )
         assert (last(sandbox).method, last(sandbox).path, last(sandbox).json) == (
             "POST",
@@ -394,19 +395,47 @@ async def test_webhooks_lifecycle(sandbox: Any) -> None:
         assert (last(sandbox).method, last(sandbox).path) == ("DELETE", f"/v4/webhooks/{hook['id']}")
 
 
+@pytest.mark.parametrize(
+    ("event", "scope"),
+    [
+        ("custom_field.field_created", {}),
+        ("custom_field.field_deleted", {}),
+        ("custom_field.field_value_updated", {"scope_id": "custom_field_id"}),
+        ("subscriber.link_click", {"link_url": "initiator_value"}),
+        ("purchase.purchase_create", {}),
+    ],
+)
+async def test_every_current_webhook_event_and_the_url_exactly_as_given(
+    sandbox: Any, event: str, scope: dict[str, str]
+) -> None:
+    target = "https://Hooks.Example.org/Kit/Path?x=1"  # case kept, no slash added, query kept
+    args: dict[str, Any] = {}
+    expected: dict[str, Any] = {"name": event}
+    for ours, kits in scope.items():
+        value = 7 if ours == "scope_id" else "https://example.org/offer"
+        args[ours] = value
+        expected[kits] = value
+    async with mcp_client(kit_settings(sandbox.url)) as kit:
+        await call(kit, "create_webhook", target_url=target, event=event, **args)
+    assert last(sandbox).json == {"target_url": target, "event": expected}
+
+
 async def test_webhook_event_arguments_are_checked_before_sending(sandbox: Any) -> None:
     async with mcp_client(kit_settings(sandbox.url)) as kit:
         before = len(sandbox.state.journal)
         needs = await fail(kit, "create_webhook", target_url="https://x.example.org/h", event="subscriber.tag_add")
-        assert "needs tag_id" in needs
+        assert "needs scope_id (its tag_id)" in needs
         extra = await fail(
             kit,
             "create_webhook",
             target_url="https://x.example.org/h",
             event="subscriber.subscriber_activate",
-            tag_id=3,
+            scope_id=3,
         )
-        assert "does not take tag_id" in extra
+        assert "takes no scope_id" in extra
+        assert "http(s) URL" in await fail(
+            kit, "create_webhook", target_url="ftp://x", event="purchase.purchase_create"
+        )
         assert await fail(kit, "create_webhook", target_url="https://x.example.org/h", event="nope")
         assert len(sandbox.state.journal) == before
 

@@ -39,7 +39,7 @@ def input_model(op: Op) -> type[ArgModelBase]:
 
 def compact(schema: Any) -> Any:
     """Only what a model needs, and what OpenAI's and Gemini's function calling accept: no titles, no
-    `null` branches (optional arguments are simply not required), no null or false defaults, `minimum`
+    `null` branches (optional arguments are simply not required), no defaults, `minimum`
     rather than `exclusiveMinimum`, string formats only where both accept them, no `$ref`."""
     defs = schema.get("$defs", {}) if isinstance(schema, dict) else {}
 
@@ -52,7 +52,8 @@ def compact(schema: Any) -> Any:
             return walk(defs[node["$ref"].rsplit("/", 1)[-1]])
         out: dict[str, Any] = {}
         for k, v in node.items():
-            if k in ("title", "$defs") or (k == "default" and (v is None or v is False)):
+            # Defaults are left out: what an argument does when absent is in its description or the instructions.
+            if k in ("title", "$defs", "default"):
                 continue
             if k == "format" and v != "date-time":
                 continue

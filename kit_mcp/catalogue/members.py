@@ -19,8 +19,9 @@ MEMBER = One("subscriber", SUBSCRIBER, created=True)
 
 
 def members(*date_filters: str) -> tuple[Param, ...]:
-    """The filters of a tag's, form's or sequence's subscriber list."""
-    return (Param("status", Status | None), *dates("created", *date_filters), DETAIL, *PAGE)
+    """The filters of a tag's, form's or sequence's subscriber list: its state, and when they joined (for
+    when they subscribed at all, list_subscribers has created_after/before)."""
+    return (Param("status", Status | None), *dates(*date_filters), DETAIL, *PAGE)
 
 
 def one_of(call: Call) -> str:

@@ -6,25 +6,28 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, WithJsonSchema
 
 from kit_mcp.catalogue.op import REQUIRED, Param
 
-Day = Annotated[date | None, Field(description="YYYY-MM-DD")]
-PerPage = Annotated[int, Field(ge=1, le=1000)]
+# Dates are YYYY-MM-DD, said once in the server instructions rather than on each of ~30 filters.
+Day = Annotated[date | None, WithJsonSchema({"type": "string"})]
+# Validated 1..1000; the schema shows the bound a model may not guess, the rest is in the instructions.
+PerPage = Annotated[int, Field(ge=1, le=1000), WithJsonSchema({"type": "integer", "maximum": 1000})]
 Status = Literal["active", "inactive", "bounced", "complained", "cancelled", "all"]
 State = Literal["active", "inactive", "bounced", "complained", "cancelled"]
 Name = Annotated[str, Field(min_length=1, max_length=255)]
 Fields = Annotated[dict[str, str | None] | None, Field(description="custom field values by key")]
 
-# Every list: Kit's cursor pagination. How cursors work is said once, in the server instructions.
+# Every list: Kit's cursor pagination, forward (an agent that needs an earlier page starts again: Kit's
+# `before` cursor is left out, as it cost every list tool's schema more than it gave). How cursors work is
+# said once, in the server instructions.
 PAGE = (
     Param("per_page", PerPage, 50),
     Param("after", str | None),
-    Param("before", str | None),
     Param("include_total_count", bool, False),
 )
-DETAIL = Param("detail", Annotated[bool, Field(description="also dates and custom fields")], False, to="none")
+DETAIL = Param("detail", bool, False, to="none")  # what it adds is said in the server instructions
 
 
 def dates(*names: str) -> tuple[Param, ...]:

@@ -120,8 +120,8 @@ class View:
 
 @dataclass(frozen=True)
 class Page(View):
-    """A page of a list: `{<plural>: [...], "next_cursor": ...}`, plus `prev_cursor` and `total_count`
-    when there are. `source`: Kit's key for the list when it is not `plural`."""
+    """A page of a list: `{<plural>: [...], "next_cursor": ...}`, plus `total_count` when asked.
+    `source`: Kit's key for the list when it is not `plural`."""
 
     plural: str
     item: Item
@@ -142,7 +142,6 @@ class Page(View):
             "properties": {
                 self.plural: {"type": "array", "items": self.item.schema()},
                 "next_cursor": {"type": ["string", "null"]},
-                "prev_cursor": {"type": "string"},
                 "total_count": {"type": "integer"},
             },
             "required": [self.plural, "next_cursor"],
@@ -150,16 +149,13 @@ class Page(View):
 
 
 def cursors(pagination: Any, total: bool) -> dict[str, Any]:
-    """The cursor to pass back as `after` (and `before`); null on the last page."""
+    """The cursor to pass back as `after`; null on the last page."""
     if pagination is None:
         pagination = {}
     if not isinstance(pagination, Mapping):
         raise ShapeError("pagination is not an object")
     end = pagination.get("end_cursor")
     out: dict[str, Any] = {"next_cursor": end if pagination.get("has_next_page") and isinstance(end, str) else None}
-    start = pagination.get("start_cursor")
-    if pagination.get("has_previous_page") and isinstance(start, str) and start:
-        out["prev_cursor"] = start
     if total and isinstance(pagination.get("total_count"), int):
         out["total_count"] = pagination["total_count"]
     return out

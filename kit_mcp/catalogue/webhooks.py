@@ -14,7 +14,6 @@ from kit_mcp.catalogue.views import Done, F, Item, One, Page
 from kit_mcp.events import EVENTS, Event
 
 WEBHOOK = Item((F("id", int, required=True), F("event", dict), F("target_url")))
-SCOPES = ("form_id", "tag_id", "sequence_id", "product_id", "custom_field_id", "initiator_value")
 
 
 async def create_webhook(call: Call) -> dict[str, Any]:
@@ -23,14 +22,15 @@ async def create_webhook(call: Call) -> dict[str, Any]:
     if not target.startswith(("http://", "https://")) or any(c.isspace() for c in target):
         raise ToolError("target_url must be an http(s) URL.")
     needed = EVENTS[event]
-    if needed is not None and call.args.get(needed) is None:
-        raise ToolError(f"The event {event} needs {needed}.")
-    extra = [k for k in SCOPES if call.args.get(k) is not None and k != needed]
-    if extra:
-        raise ToolError(f"The event {event} does not take {', '.join(extra)}.")
+    scope = call.args.get("scope_id") if needed != "initiator_value" else call.args.get("link_url")
+    if needed is not None and scope is None:
+        given = "link_url" if needed == "initiator_value" else f"scope_id (its {needed})"
+        raise ToolError(f"The event {event} needs {given}.")
+    if needed is None and (call.args.get("scope_id") is not None or call.args.get("link_url") is not None):
+        raise ToolError(f"The event {event} takes no scope_id or link_url.")
     spec: dict[str, Any] = {"name": event}
     if needed is not None:
-        spec[needed] = call.args[needed]
+        spec[needed] = scope
     # The URL goes exactly as given: no trailing slash added, no case changed.
     reply = await call.send(call.request(body={"target_url": target, "event": spec}))
     return One("webhook", WEBHOOK).result(reply.data, reply.status, call.args)
@@ -53,15 +53,19 @@ OPS = (
         "create_webhook",
         "webhooks",
         "Create a webhook",
-        "Have Kit POST to target_url on an event; pass the id the event needs (form_subscribe: form_id).",
+        "Have Kit POST to target_url on an event, scoped by the id the event needs (form_subscribe: the form's).",
         "create",
         "POST",
         "/v4/webhooks",
         (
             required("target_url", str, to="none"),
             required("event", Event, to="none"),
-            *(Param(k, int | None, to="none") for k in SCOPES[:-1]),
-            Param("initiator_value", Annotated[str | None, Field(description="link URL, for link_click")], to="none"),
+            Param(
+                "scope_id",
+                Annotated[int | None, Field(description="form, tag, sequence, product or custom field id")],
+                to="none",
+            ),
+            Param("link_url", Annotated[str | None, Field(description="for link_click")], to="none"),
         ),
         One("webhook", WEBHOOK),
         check="list_webhooks",
