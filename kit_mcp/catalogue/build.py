@@ -53,7 +53,8 @@ def compact(schema: Any) -> Any:
         out: dict[str, Any] = {}
         for k, v in node.items():
             # Defaults are left out: what an argument does when absent is in its description or the instructions.
-            if k in ("title", "$defs", "default"):
+            # additionalProperties (a map's value type) is one of the keywords Gemini refuses.
+            if k in ("title", "$defs", "default", "additionalProperties"):
                 continue
             if k == "format" and v != "date-time":
                 continue
@@ -75,7 +76,6 @@ def compact(schema: Any) -> Any:
     compacted: dict[str, Any] = walk(schema)
     if not compacted.get("required"):
         compacted.pop("required", None)
-    compacted.pop("additionalProperties", None)
     return compacted
 
 
