@@ -172,7 +172,7 @@ def http_error(
     per_request: bool,
 ) -> KitHTTPError:
     said, maton_own = messages(raw, redact)
-    text = f": {'; '.join(said)}" if said else ""
+    text = f": {'; '.join(said).rstrip('.')}" if said else ""
     head = f"{cap(name)} answered HTTP {status} {reason(status)}{text}."
     upstream = request.upstream
     if status == 401:
@@ -188,10 +188,11 @@ def http_error(
         )
     if status in (404, 405):
         named = ", ".join(f"{k}={v}" for k, v in (request.ids or {}).items())
-        which = f"No resource matches {named} in this account" if named else "That resource does not exist"
+        if not named:
+            return NotFound(f"{head} That resource does not exist in this account.", status=status, errors=said)
         return NotFound(
-            f"{head} {which}. Find valid ids with the matching list_ tool (for example list_subscribers, "
-            "list_tags) and call again.",
+            f"{head} No resource matches {named} in this account. Find valid ids with the matching list_ tool "
+            "(for example list_subscribers, list_tags) and call again.",
             status=status,
             errors=said,
         )
