@@ -206,10 +206,10 @@ def test_tenant_lanes_are_reused_and_the_quietest_is_evicted() -> None:
 
 
 async def test_a_tenants_pacer_holds_across_calls(sandbox: Any) -> None:
-    # Kit's limit scaled down to 2 requests a second; each call is a session of its own, so only the
+    # Kit's limit scaled down to 2 requests in 3 seconds; each call is a session of its own, so only the
     # server-side lane of the tenant carries the count from one to the next.
     settings = replace(
-        kit_settings(sandbox.url, kit_rate_limit=(2, 1.0)), kit_api_key=None, backend=None, credentials="request"
+        kit_settings(sandbox.url, kit_rate_limit=(2, 3.0)), kit_api_key=None, backend=None, credentials="request"
     )
     took = []
     with hosted(settings, replace(TOKENS, request_credentials=True)) as url:
@@ -218,8 +218,8 @@ async def test_a_tenants_pacer_holds_across_calls(sandbox: Any) -> None:
                 started = time.monotonic()
                 assert not (await session.call_tool("list_segments", {})).is_error
                 took.append(time.monotonic() - started)
-    assert took[0] < 0.5 and took[1] < 0.5
-    assert took[2] >= 0.4, f"the third call in a second must wait for the tenant's window: {took}"
+    assert took[0] < 1.5 and took[1] < 1.5, took
+    assert took[2] >= 1.5, f"the third call within 3 s must wait for the tenant's window: {took}"
 
 
 # --- the text the model reads --------------------------------------------------------------------------------------
