@@ -678,3 +678,25 @@ def test_claude_code_script_runs_claude_mcp_add(
 def test_claude_code_script_refuses_without_the_secret(tmp_path: Path) -> None:
     code, calls = run_claude_code_script(tmp_path, "stdio", {})
     assert code != 0 and calls == []
+
+
+# --- built from the catalogue and the settings table ----------------------------------------------------------------
+
+
+def test_readme_tables_are_the_catalogues_and_the_settings_tables() -> None:
+    """The tool, toolset and settings tables of the README are built from the code (`python -m kit_mcp.docs`)."""
+    from kit_mcp.docs import render_readme
+
+    readme = (ROOT / "README.md").read_text()
+    assert render_readme(readme) == readme, (
+        "the README disagrees with the catalogue or settings: python -m kit_mcp.docs"
+    )
+    for var in VARIABLES:
+        assert f"`{var.name}`" in readme
+
+
+def test_the_bundle_lists_the_default_tools_from_the_catalogue() -> None:
+    from kit_mcp.docs import render_manifest
+
+    manifest = mcpb()
+    assert render_manifest(manifest) == manifest, "the manifest disagrees with the catalogue: python -m kit_mcp.docs"
