@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -63,13 +64,19 @@ def toolsets_table() -> str:
 BLOCKS = {"tools": tools_table, "toolsets": toolsets_table, "settings": markdown_table}
 
 
+def _filler(block: str) -> Callable[[re.Match[str]], str]:
+    def fill(match: re.Match[str]) -> str:
+        return match.group(1) + block + "\n" + match.group(2)
+
+    return fill
+
+
 def render_readme(text: str) -> str:
     for name, make in BLOCKS.items():
         pattern = re.compile(rf"(<!-- {name}:start -->\n)(?:.*?\n)?(<!-- {name}:end -->)", re.DOTALL)
         if not pattern.search(text):
             raise ValueError(f"README.md has no <!-- {name}:start --> ... <!-- {name}:end --> block")
-        block = make()
-        text = pattern.sub(lambda m: m.group(1) + block + "\n" + m.group(2), text)
+        text = pattern.sub(_filler(make()), text)
     return text
 
 

@@ -21,6 +21,7 @@ from kit_mcp import __version__
 from kit_mcp.call_limits import CallLimiter, CallRateMiddleware
 from kit_mcp.gatekeeper import HEALTH_PATH, Gatekeeper
 from kit_mcp.gateway import Gateway
+from kit_mcp.logs import hide_message_bodies
 from kit_mcp.settings import HttpSettings
 from kit_mcp.shutdown import Drain, DrainingServer
 from kit_mcp.slow_clients import timed_protocol
@@ -30,6 +31,7 @@ __all__ = ["HttpSettings", "build_app", "serve_http"]
 
 def build_app(server: MCPServer, gateway: Gateway, settings: HttpSettings, drain: Drain | None = None) -> ASGIApp:
     """`drain`, if given, tracks calls in flight and open streams for a graceful shutdown (`shutdown.py`)."""
+    hide_message_bodies()
     security = settings.transport_security()
     streamable = server.streamable_http_app(
         streamable_http_path="/mcp",

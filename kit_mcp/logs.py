@@ -20,6 +20,40 @@ class PathOnlyAccessLog(logging.Filter):
         return True
 
 
+# The SDK's SSE transports write whole protocol messages at DEBUG, tool results included (a webhook
+# endpoint's signing secret, subscribers' addresses): their lines keep what happened, not the message.
+_MESSAGE_DUMPS = {
+    "mcp.server.sse": (
+        "Sending message via SSE",
+        "Received JSON",
+        "Validated client message",
+        "Sending session message to writer",
+    ),
+    "sse_starlette.sse": ("chunk",),
+}
+
+
+class NoMessageBodies(logging.Filter):
+    def __init__(self, prefixes: tuple[str, ...]) -> None:
+        super().__init__()
+        self.prefixes = prefixes
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.msg if isinstance(record.msg, str) else ""
+        prefix = next((p for p in self.prefixes if message.startswith(p)), None)
+        if prefix is not None:
+            record.msg, record.args = f"{prefix}: (content not logged)", None
+        return True
+
+
+def hide_message_bodies() -> None:
+    """Attach `NoMessageBodies` to the loggers that dump messages (once; the hosted app calls it)."""
+    for name, prefixes in _MESSAGE_DUMPS.items():
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, NoMessageBodies) for f in logger.filters):
+            logger.addFilter(NoMessageBodies(prefixes))
+
+
 def setup_logging(level: str, redactor: Redactor) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))

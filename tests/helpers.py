@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -80,17 +82,61 @@ def text(result: CallToolResult) -> str:
 
 
 async def call(client: Client, tool: str, **args: Any) -> dict[str, Any]:
-    """Call a tool that must succeed; returns its structured content after checking the text matches it."""
+    """Call a tool that must succeed; returns its structured content after checking the text holds the same."""
     result = await client.call_tool(tool, args)
     assert isinstance(result, CallToolResult)
     assert not result.is_error, text(result)
     assert result.structured_content is not None
-    rendered = text(result)
-    parsed = json.loads(rendered)
-    # Compact JSON with nothing null or empty: re-dumping compactly gives back the same text.
-    assert rendered == json.dumps(parsed, separators=(",", ":"), ensure_ascii=False)
-    assert not _has_empty(parsed, top=True), rendered[:300]
+    assert_text_matches(text(result), result.structured_content)
     return result.structured_content
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return str(value)
+
+
+def _flat(item: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in item.items():
+        if isinstance(value, dict) and value:
+            out.update({f"{key}.{inner}": v for inner, v in value.items()})
+        else:
+            out[key] = value
+    return out
+
+
+def assert_text_matches(rendered: str, structured: dict[str, Any]) -> None:
+    """The text block holds exactly the structured result: compact JSON with nothing null or empty for a
+    single object; for a page, a JSON line of its other values, then per list a line naming it (and the
+    values every row shares) and CSV whose cells are the items' values."""
+    lists = {k: v for k, v in structured.items() if isinstance(v, list) and v and all(isinstance(i, dict) for i in v)}
+    rest = {k: v for k, v in structured.items() if k not in lists and (v not in (None, "", {}) or isinstance(v, list))}
+    if not lists:
+        assert rendered == json.dumps(rest, separators=(",", ":"), ensure_ascii=False), rendered[:300]
+        assert not _has_empty(rest, top=True), rendered[:300]
+        return
+    lines = rendered.split("\n")
+    if rest:
+        assert json.loads(lines.pop(0)) == rest
+    for name, items in lists.items():
+        head = lines.pop(0)
+        prefix = f"{name}: {len(items)} row{'' if len(items) == 1 else 's'}"
+        assert head.startswith(prefix), head
+        same = json.loads(head.split(", all with ", 1)[1]) if ", all with " in head else {}
+        flat = [_flat(i) for i in items]
+        rows = list(csv.reader(io.StringIO("\n".join(lines))))
+        columns, body = (rows[0], rows[1:]) if rows else ([], [])
+        assert len(body) == len(flat) or (not columns and not body), (name, len(body), len(flat))
+        for row, item in zip(body, flat, strict=True):
+            shown = {c: v for c, v in zip(columns, row, strict=False) if v != ""}
+            expected = {k: _cell(v) for k, v in item.items() if k not in same}
+            assert shown == expected, (shown, expected)
+        assert all(item.get(k) == v for item in flat for k, v in same.items())
+        assert not any(_has_empty(i) for i in items), head
 
 
 def _has_empty(value: Any, *, top: bool = False) -> bool:

@@ -1,13 +1,23 @@
 """The text block of a result: what most clients put in front of the model.
 
-Structured content keeps one object per item. The text carries the same data as compact JSON, with
-each list of objects written as columns and rows (nested objects as dotted columns, values shared by
-every row stated once), so key names are paid for once per page instead of once per item. Items come
-from a view already trimmed (no null or empty values), so nothing here walks them again.
+Structured content keeps one object per item. The text carries the same data at the lowest token cost
+a model still reads without effort: a single object as compact JSON; a list of objects as CSV (a header
+row of column names, nested objects as dotted columns, then one line per item), after a line that says
+how many rows there are and states once the values every row shares. Everything else of the result (the
+cursor, the count) goes first, as one line of compact JSON. Items come from a view already trimmed (no
+null or empty values), so nothing here walks them again.
+
+    {"next_cursor":"WzMx"}
+    subscribers: 2 rows, all with {"state":"active"}
+    id,email_address,first_name
+    31,ada@example.com,Ada
+    32,alan@example.com,Alan
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -34,49 +44,52 @@ def _flat(item: Mapping[str, Any]) -> dict[str, Any]:
     return flat
 
 
-def columnar(items: Sequence[Any]) -> Any:
-    """A list of objects as {"same": {...}, "columns": [...], "rows": [[...]]}.
+def _cell(value: Any) -> Any:
+    """A CSV cell: text and numbers as they are, true/false and nested values as JSON, missing as empty."""
+    if value is None:
+        return ""
+    if type(value) is str or type(value) is int or type(value) is float:
+        return value
+    return _dumps(value)
 
-    `same` holds columns whose value is identical on every row (state=active on a filtered list);
-    a missing value is null inside a row and dropped at a row's end.
-    """
-    if not items or not all(type(i) is dict for i in items):
-        return items
+
+def table(name: str, items: Sequence[Mapping[str, Any]]) -> str:
+    """A list of objects as a line naming it, the values all rows share, a CSV header and the rows."""
     flat = [_flat(i) for i in items]
     seen: dict[str, None] = {}
     for entry in flat:
         for key in entry:
             seen.setdefault(key)
     columns = list(seen)
-    table: dict[str, Any] = {}
+    same: dict[str, Any] = {}
     if len(flat) > 1:
-        first = flat[0]
-        missing = object()
+        first, missing = flat[0], object()
         same = {c: first[c] for c in columns if c in first and all(r.get(c, missing) == first[c] for r in flat)}
-        if same:
-            table["same"] = same
-            columns = [c for c in columns if c not in same]
-    rows = []
-    for item in flat:
-        row: list[Any] = [item.get(c) for c in columns]
-        while row and row[-1] is None:
-            row.pop()
-        rows.append(row)
-    table["columns"] = columns
-    table["rows"] = rows
-    return table
+        columns = [c for c in columns if c not in same]
+    shared = f", all with {_dumps(same)}" if same else ""
+    out = io.StringIO()
+    out.write(f"{name}: {len(flat)} row{'' if len(flat) == 1 else 's'}{shared}\n")
+    if columns:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows([_cell(row.get(c)) for c in columns] for row in flat)
+    return out.getvalue().rstrip("\n")
+
+
+def _is_table(value: Any) -> bool:
+    return type(value) is list and bool(value) and all(type(i) is dict for i in value)
 
 
 def render(payload: Mapping[str, Any]) -> str:
-    """Compact JSON for the model: no null or empty fields, lists of objects as columns and rows. A
-    top-level list stays even when empty, so an empty page still says what it is a page of."""
-    out: dict[str, Any] = {}
-    for key, value in payload.items():
-        if type(value) is list:
-            out[key] = columnar(value)
-        elif value not in _EMPTY:
-            out[key] = value
-    return _dumps(out)
+    """Compact JSON for a single object; a page as its other values then a table per list of objects. No
+    null or empty values; an empty list still says what it is a list of."""
+    tables = {k: v for k, v in payload.items() if _is_table(v)}
+    rest = {k: v for k, v in payload.items() if k not in tables and (v not in _EMPTY or type(v) is list)}
+    if not tables:
+        return _dumps(rest)
+    lines = [_dumps(rest)] if rest else []
+    lines += [table(name, items) for name, items in tables.items()]
+    return "\n".join(lines)
 
 
 def result(payload: dict[str, Any]) -> CallToolResult:

@@ -11,7 +11,7 @@ from kit_mcp.catalogue.call import Call
 from kit_mcp.catalogue.items import SUBSCRIBER, TAG
 from kit_mcp.catalogue.op import Op, Param
 from kit_mcp.catalogue.params import DETAIL, PAGE, Fields, State, Status, body, dates, required
-from kit_mcp.catalogue.views import Done, F, Item, One, Page, Raw
+from kit_mcp.catalogue.views import Done, F, Item, One, Page
 
 SortField = Literal[
     "id",
@@ -51,6 +51,25 @@ class Condition(BaseModel):
     )
 
 
+# Kit's stats object: the last_* dates are null for a subscriber who never received, opened or clicked.
+STATS = Item(
+    (
+        F("sent", int),
+        F("opened", int),
+        F("clicked", int),
+        F("bounced", int),
+        F("open_rate", (int, float)),
+        F("click_rate", (int, float)),
+        F("last_sent"),
+        F("last_opened"),
+        F("last_clicked"),
+        F("sends_since_last_open", int),
+        F("sends_since_last_click", int),
+    )
+)
+LOCATION = Item(
+    (F("city"), F("state"), F("country"), F("latitude", (int, float)), F("longitude", (int, float)), F("timezone"))
+)
 # The filter endpoint answers ids as strings.
 FILTERED = Item(
     (
@@ -67,6 +86,8 @@ async def create_subscriber(call: Call) -> dict[str, Any]:
     reply = await call.send()
     out = One("subscriber", SUBSCRIBER, created=True, extra=("warnings",)).result(reply.data, reply.status, call.args)
     if reply.status == 202:
+        out.pop("created", None)  # Kit answers 202 for new and existing subscribers alike
+        out["subscriber"].pop("unset_fields", None)  # its answer predates the values sent
         out["note"] = "Kit accepted it; custom field values are applied shortly (over 10 were sent)."
     return out
 
@@ -167,7 +188,7 @@ OPS = (
         "GET",
         "/v4/subscribers/{subscriber_id}/stats",
         dates("email_sent"),
-        Raw("stats", ("subscriber", "stats")),
+        One("stats", STATS, source=("subscriber", "stats")),
     ),
     Op(
         "filter_subscribers",
@@ -182,7 +203,6 @@ OPS = (
             body("counting_mode", Literal["raw", "unique_email"] | None),
             Param("per_page", Annotated[int, Field(ge=1, le=100)], 100),
             Param("after", str | None),
-            Param("before", str | None),
             Param("include_total_count", bool, False),
         ),
         Page("subscribers", FILTERED),
@@ -196,7 +216,7 @@ OPS = (
         "POST",
         "/v4/subscribers/{subscriber_id}/location",
         (required("location", Location),),
-        Raw("location"),
+        One("location", LOCATION),
         check="list_subscribers (include location)",
     ),
     Op(
@@ -208,7 +228,7 @@ OPS = (
         "PATCH",
         "/v4/subscribers/{subscriber_id}/location",
         (required("location", Location),),
-        Raw("location"),
+        One("location", LOCATION),
         check="list_subscribers (include location)",
     ),
     Op(

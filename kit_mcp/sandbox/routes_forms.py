@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 from kit_mcp.sandbox.calls import Call, Problem, Reply, found
 from kit_mcp.sandbox.memberships import join, members_page, one
 from kit_mcp.sandbox.queries import page
+from kit_mcp.sandbox.routes_tags import subscriber_counts
 from kit_mcp.sandbox.store import FormMembership, Pair, Row
 from kit_mcp.sandbox.views import existing_by_email, subscriber
 
@@ -24,7 +25,9 @@ def list_forms(call: Call) -> Reply:
         raise Problem(422, "Type must be one of embed, hosted")
     wanted = FORM_STATUSES[status]  # the sandbox keeps no trashed forms
     forms = [f for f in call.account.forms.values() if f["archived"] in wanted and (not kind or f["type"] == kind)]
-    return page("forms", forms, query)
+    counts = subscriber_counts(call, call.account.form_members)
+    view = None if counts is None else (lambda f: {**f, "subscriber_count": counts.get(f["id"], 0)})
+    return page("forms", forms, query, view=view)
 
 
 def referral(membership: FormMembership) -> Row:

@@ -2,15 +2,54 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from kit_mcp.sandbox.calls import Call, Problem, Reply, found
 from kit_mcp.sandbox.pagination import Key
 from kit_mcp.sandbox.queries import SUBSCRIBER_STATES, inside, page, span, status_filter
-from kit_mcp.sandbox.store import Row
+from kit_mcp.sandbox.routes_engagement import attribution, location, stats
+from kit_mcp.sandbox.store import Account, Row
 from kit_mcp.sandbox.views import by_email, known_fields, subscriber, valid_email
 
-SORT_FIELDS = ("id", "updated_at", "cancelled_at")
+# Sorting by engagement sorts by the subscriber's all-time stats (routes_engagement.stats).
+ENGAGEMENT_SORTS = {
+    "engagement__sent": "sent",
+    "engagement__opens": "opened",
+    "engagement__clicks": "clicked",
+    "engagement__open_rate": "open_rate",
+    "engagement__click_rate": "click_rate",
+}
+SORT_FIELDS = ("id", "created_at", "updated_at", "cancelled_at", "canceled_at", *ENGAGEMENT_SORTS)
+INCLUDES = ("attribution", "tags", "location", "canceled_at")
+ASYNC_FIELDS = 10  # more custom fields than this in one call: Kit answers 202 and stores them afterwards
+
+
+def _includes(query: Mapping[str, str], status: str) -> list[str]:
+    wanted = [name.strip() for name in (query.get("include") or "").split(",") if name.strip()]
+    if any(name not in INCLUDES for name in wanted):
+        raise Problem(422, f"Include must be a comma-separated list of {', '.join(INCLUDES)}")
+    if "canceled_at" in wanted and status != "cancelled":
+        raise Problem(422, "The status param must be `cancelled` if include contains `canceled_at`")
+    return wanted
+
+
+def _included(account: Account, row: Row, wanted: list[str]) -> Row:
+    """What `include` adds to a listed subscriber."""
+    extra: Row = {}
+    if "attribution" in wanted:
+        extra["attribution"] = attribution(account, row)
+    if "tags" in wanted:
+        extra["tags"] = [
+            {"id": t["id"], "name": t["name"]}
+            for t in account.tags.values()
+            if (t["id"], row["id"]) in account.taggings
+        ]
+    if "location" in wanted:
+        extra["location"] = location(account, row)
+    if "canceled_at" in wanted:
+        extra["canceled_at"] = row["cancelled_at"]
+    return extra
 
 
 def list_subscribers(call: Call) -> Reply:
@@ -19,8 +58,9 @@ def list_subscribers(call: Call) -> Reply:
     sort_field = query.get("sort_field") or "id"
     if sort_field not in SORT_FIELDS:
         raise Problem(422, f"Sort field must be one of {', '.join(SORT_FIELDS)}")
-    if sort_field == "cancelled_at" and status != "cancelled":
-        raise Problem(422, "The status param must be `cancelled` if sort_field is `cancelled_at`")
+    if sort_field in ("cancelled_at", "canceled_at") and status != "cancelled":
+        raise Problem(422, f"The status param must be `cancelled` if sort_field is `{sort_field}`")
+    wanted = _includes(query, status)
     order = query.get("sort_order") or "desc"
     if order not in ("asc", "desc"):
         raise Problem(422, "Sort order must be one of asc, desc")
@@ -35,12 +75,38 @@ def list_subscribers(call: Call) -> Reply:
         and inside(s["updated_at"], updated)
     ]
 
+    metric = ENGAGEMENT_SORTS.get(sort_field)
+    values = {r["id"]: stats(account, r)[metric] for r in rows} if metric else {}
+    column = "cancelled_at" if sort_field == "canceled_at" else sort_field
+
     def key(row: Row) -> Key:
         # Cursors hold the sort key; the id breaks ties, as in Kit's own cursors.
-        return (row["id"],) if sort_field == "id" else (row[sort_field] or "", row["id"])
+        if sort_field == "id":
+            return (row["id"],)
+        return (values[row["id"]] if metric else row[column] or "", row["id"])
+
+    def view(row: Row) -> Row:
+        return subscriber(account, row, **_included(account, row, wanted))
 
     rows.sort(key=key, reverse=order == "desc")
-    return page("subscribers", rows, query, key=key, descending=order == "desc", view=lambda s: subscriber(account, s))
+    return page("subscribers", rows, query, key=key, descending=order == "desc", view=view)
+
+
+def _fields(call: Call, body: dict[str, Any]) -> tuple[dict[str, Any], list[str], bool]:
+    """The custom field values to store, a warning per unknown key (Kit ignores those), and whether Kit
+    stores the values after answering (more than 10 sent)."""
+    fields = known_fields(call.account, body.get("fields"))
+    sent = body.get("fields") or {}
+    unknown = [k for k in sent if k not in fields]
+    warnings = [f"Custom field '{k}' does not exist on this account and was ignored" for k in unknown]
+    return fields, warnings, len(sent) > ASYNC_FIELDS
+
+
+def _answer(status: int, view: Row, warnings: list[str], later: bool) -> Reply:
+    payload: dict[str, Any] = {"subscriber": view}
+    if warnings:
+        payload["warnings"] = warnings
+    return (202 if later else status), payload
 
 
 def create_subscriber(call: Call) -> Reply:
@@ -50,14 +116,15 @@ def create_subscriber(call: Call) -> Reply:
     state = body.get("state") or "active"
     if state not in SUBSCRIBER_STATES:
         raise Problem(422, f"State must be one of {', '.join(SUBSCRIBER_STATES)}")
-    fields = known_fields(account, body.get("fields"))
+    fields, warnings, later = _fields(call, body)
     existing = by_email(account, email)
     if existing is not None:  # Kit does not change the state of an existing subscriber here
         if body.get("first_name") is not None:
             existing["first_name"] = _first_name(body)
-        existing["fields"].update(fields)
         existing["updated_at"] = account.now()
-        return 200, {"subscriber": subscriber(account, existing)}
+        shown = subscriber(account, existing)  # with more than 10 fields, the answer predates their values
+        existing["fields"].update(fields)
+        return _answer(200, shown if later else subscriber(account, existing), warnings, later)
     sid, now = account.new_id(), account.now()
     account.subscribers[sid] = {
         "id": sid,
@@ -67,9 +134,11 @@ def create_subscriber(call: Call) -> Reply:
         "created_at": now,
         "updated_at": now,
         "cancelled_at": now if state == "cancelled" else None,
-        "fields": fields,
+        "fields": {} if later else fields,
     }
-    return 201, {"subscriber": subscriber(account, account.subscribers[sid])}
+    shown = subscriber(account, account.subscribers[sid])
+    account.subscribers[sid]["fields"] = fields
+    return _answer(201, shown, warnings, later)
 
 
 def _first_name(body: dict[str, Any]) -> str | None:
@@ -94,9 +163,11 @@ def update_subscriber(call: Call) -> Reply:
         row["email_address"] = email
     if "first_name" in body:
         row["first_name"] = _first_name(body)
-    row["fields"].update(known_fields(account, body.get("fields")))
+    fields, warnings, later = _fields(call, body)
     row["updated_at"] = account.now()
-    return 200, {"subscriber": subscriber(account, row)}
+    shown = subscriber(account, row)
+    row["fields"].update(fields)
+    return _answer(200, shown if later else subscriber(account, row), warnings, later)
 
 
 def unsubscribe(call: Call) -> Reply:

@@ -5,19 +5,37 @@ Kit has no single-tag delete: DELETE /v4/tags/{id} is not a route (404), only DE
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from kit_mcp.sandbox.calls import Call, Problem, Reply, found
 from kit_mcp.sandbox.memberships import join, members_page, one
 from kit_mcp.sandbox.queries import page
-from kit_mcp.sandbox.store import Row
+from kit_mcp.sandbox.store import Pair, Row
 from kit_mcp.sandbox.views import by_email, existing_by_email, subscriber
 
 BULK_SYNC_LIMIT = 100  # larger batches Kit accepts with 202 and finishes in the background
 
 
+def subscriber_counts(call: Call, members: Iterable[Pair]) -> dict[int, int] | None:
+    """With `include=subscriber_count`: each container's count of active subscribers (else None)."""
+    wanted = [name.strip() for name in (call.query.get("include") or "").split(",") if name.strip()]
+    if any(name != "subscriber_count" for name in wanted):
+        raise Problem(422, "Include must be subscriber_count")
+    if not wanted:
+        return None
+    subscribers = call.account.subscribers
+    counts: dict[int, int] = {}
+    for container, sid in members:
+        if subscribers.get(sid, {}).get("state") == "active":
+            counts[container] = counts.get(container, 0) + 1
+    return counts
+
+
 def list_tags(call: Call) -> Reply:
-    return page("tags", list(call.account.tags.values()), call.query)
+    counts = subscriber_counts(call, call.account.taggings)
+    view = None if counts is None else (lambda t: {**t, "subscriber_count": counts.get(t["id"], 0)})
+    return page("tags", list(call.account.tags.values()), call.query, view=view)
 
 
 def _name(call: Call) -> str:
