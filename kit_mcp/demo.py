@@ -65,9 +65,7 @@ async def _session() -> None:
         _say(f"4. Paged list_form_subscribers in {pages} pages by next_cursor and called tag_subscriber for each:")
         _say(f"   {tagged} newly tagged, {already} already had the tag")
 
-        check = await _call(
-            client, "list_tag_subscribers", {"tag_id": tag["tag"]["id"], "per_page": 3, "include_total_count": True}
-        )
+        check = await _call(client, "list_tag_subscribers", {"tag_id": tag["tag"]["id"], "per_page": 3})
         sample = ", ".join(s["email_address"] for s in check["subscribers"])
         _say(f"5. list_tag_subscribers: total_count={check.get('total_count')}; first three: {sample}")
 

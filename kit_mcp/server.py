@@ -14,7 +14,7 @@ from kit_mcp.gateway import Gateway
 INSTRUCTIONS = """\
 Manage a Kit (ConvertKit) email account. Ids come from the list_ tools.
 Lists return next_cursor: pass it as `after` for the next page (no next_cursor: last page). \
-per_page defaults to 50 (at most 1000); keep it small and filter (status, \
+per_page defaults to 50 (at most 1000); a first page also gives total_count; keep it small and filter (status, \
 email_address, dates) rather than page through everything. Dates are YYYY-MM-DD.
 Lists are slim; detail=true adds dates and custom fields.
 Subscriber `fields` use custom field keys from list_custom_fields.

@@ -97,7 +97,9 @@ async def test_three_pages_by_next_cursor(sandbox: Any) -> None:
         ids = [s["id"] for p in pages for s in p["subscribers"]]
         assert len(ids) == 75 == len(set(ids)), "pages overlap or repeat"
         assert ids == sorted(ids, reverse=True), "Kit's default order is newest first"
-        assert all(set(p) == {"subscribers", "next_cursor"} for p in pages), "forward cursors only"
+        assert set(pages[0]) == {"subscribers", "next_cursor", "total_count"}, "a first page says how many in all"
+        assert all(set(p) == {"subscribers", "next_cursor"} for p in pages[1:]), "forward cursors only"
+        assert "include_total_count" not in sandbox.state.journal[-1].query, "later pages do not count again"
 
 
 ATTACKS = ["../1", "1/../../v3", "1%2F2", "1?x=1", "1#frag", " 1 2", "-5", "0", "1e3", str(10**30), 10**30, "2.5", None]

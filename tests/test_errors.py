@@ -55,9 +55,9 @@ async def test_404_names_the_missing_id(sandbox: Any) -> None:
 
 async def test_422_carries_kits_errors(sandbox: Any) -> None:
     async with mcp_client(kit_settings(sandbox.url, timeout=0.5)) as kit:
-        await call(kit, "create_custom_field", label="Shoe Size")
-        error = await fail(kit, "create_custom_field", label="Shoe Size")
-        assert "HTTP 422" in error and "already been taken" in error
+        first, second = (await call(kit, "list_subscribers", per_page=2))["subscribers"]
+        error = await fail(kit, "update_subscriber", subscriber_id=first["id"], email_address=second["email_address"])
+        assert "HTTP 422" in error and "already been taken" in error and "correct the arguments" in error
 
 
 async def test_429_with_short_retry_after_is_waited_out(sandbox: Any) -> None:
@@ -109,11 +109,13 @@ async def test_500_that_persists_on_a_read(sandbox: Any) -> None:
 async def test_500_on_a_non_idempotent_write_is_not_repeated(sandbox: Any) -> None:
     async with mcp_client(kit_settings(sandbox.url, timeout=0.5)) as kit:
         sandbox.state.faults.add(
-            Fault(status=500, body='{"errors":["boom"]}', method="POST", path_prefix="/v4/custom_fields")
+            Fault(status=500, body='{"errors":["boom"]}', method="POST", path_prefix="/v4/webhooks")
         )
-        error = await fail(kit, "create_custom_field", label="Maybe Made")
-        assert "HTTP 500" in error and "may or may not have been applied" in error and "list_custom_fields" in error
-        assert requests_to(sandbox, "/v4/custom_fields") == 1
+        error = await fail(
+            kit, "create_webhook", target_url="https://hooks.example.org/maybe", event="purchase.purchase_create"
+        )
+        assert "HTTP 500" in error and "may or may not have been applied" in error and "list_webhooks" in error
+        assert requests_to(sandbox, "/v4/webhooks") == 1
 
 
 async def test_500_on_an_idempotent_write_is_retried(sandbox: Any) -> None:
@@ -148,9 +150,11 @@ async def test_dropped_connection(sandbox: Any) -> None:
         assert "connection to Kit failed" in error and "try the call again" in error
         # A write that is not safe to repeat, cut off after it was sent: never resent, and the error says so.
         sandbox.state.faults.add(Fault(status=200, body="{}", drop=True, method="POST"))
-        error = await fail(kit, "create_custom_field", label="Dropped field")
-        assert "whether it took effect is unknown" in error and "list_custom_fields" in error
-        assert requests_to(sandbox, "/v4/custom_fields") == 1
+        error = await fail(
+            kit, "create_webhook", target_url="https://hooks.example.org/dropped", event="purchase.purchase_create"
+        )
+        assert "whether it took effect is unknown" in error and "list_webhooks" in error
+        assert requests_to(sandbox, "/v4/webhooks") == 1
 
 
 async def test_malformed_bodies(sandbox: Any) -> None:

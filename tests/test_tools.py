@@ -58,7 +58,6 @@ async def test_list_subscribers_sends_every_filter(sandbox: Any) -> None:
             sort_field="id",
             sort_order="asc",
             per_page=7,
-            include_total_count=True,
         )
         request = last(sandbox)
         assert (request.method, request.path) == ("GET", "/v4/subscribers")
@@ -87,9 +86,13 @@ async def test_list_subscribers_sends_every_filter(sandbox: Any) -> None:
 async def test_list_subscribers_by_email_and_default_query(sandbox: Any) -> None:
     async with mcp_client(kit_settings(sandbox.url)) as kit:
         sub = await first_subscriber(kit)
-        assert last(sandbox).query == {"per_page": "1"}
+        assert last(sandbox).query == {"per_page": "1", "include_total_count": "true"}
         out = await call(kit, "list_subscribers", email_address=sub["email_address"])
-        assert last(sandbox).query == {"email_address": sub["email_address"], "per_page": "50"}
+        assert last(sandbox).query == {
+            "email_address": sub["email_address"],
+            "per_page": "50",
+            "include_total_count": "true",
+        }
         assert [s["id"] for s in out["subscribers"]] == [sub["id"]]
         assert out["next_cursor"] is None
 
@@ -158,7 +161,10 @@ async def test_update_subscriber(sandbox: Any) -> None:
 async def test_list_create_update_tags(sandbox: Any) -> None:
     async with mcp_client(kit_settings(sandbox.url)) as kit:
         tags = await call(kit, "list_tags", per_page=3)
-        assert (last(sandbox).path, last(sandbox).query) == ("/v4/tags", {"per_page": "3"})
+        assert (last(sandbox).path, last(sandbox).query) == (
+            "/v4/tags",
+            {"per_page": "3", "include_total_count": "true"},
+        )
         assert len(tags["tags"]) == 3 and all(set(t) <= {"id", "name", "created_at"} for t in tags["tags"])
         created = await call(kit, "create_tag", name="webinar-2026")
         assert (last(sandbox).method, last(sandbox).path, last(sandbox).json) == (
@@ -208,7 +214,12 @@ async def test_tag_and_untag_by_id_and_by_email(sandbox: Any) -> None:
         assert (await call(kit, "tag_subscriber", tag_id=tag["id"], subscriber_id=sub["id"]))["created"] is False
 
         members = await call(kit, "list_tag_subscribers", tag_id=tag["id"], tagged_after="2000-01-01", status="all")
-        assert last(sandbox).query == {"tagged_after": "2000-01-01", "status": "all", "per_page": "50"}
+        assert last(sandbox).query == {
+            "tagged_after": "2000-01-01",
+            "status": "all",
+            "per_page": "50",
+            "include_total_count": "true",
+        }
         assert [s["id"] for s in members["subscribers"]] == [sub["id"]]
         assert "tagged_at" not in members["subscribers"][0], "lists are slim unless detail is asked"
         detailed = await call(kit, "list_tag_subscribers", tag_id=tag["id"], status="all", detail=True)
@@ -251,7 +262,12 @@ async def test_tag_subscriber_needs_exactly_one_target(sandbox: Any) -> None:
 async def test_forms(sandbox: Any) -> None:
     async with mcp_client(kit_settings(sandbox.url)) as kit:
         forms = await call(kit, "list_forms", status="all", type="embed")
-        assert last(sandbox).query == {"status": "all", "type": "embed", "per_page": "50"}
+        assert last(sandbox).query == {
+            "status": "all",
+            "type": "embed",
+            "per_page": "50",
+            "include_total_count": "true",
+        }
         assert forms["forms"] and all(f["type"] == "embed" for f in forms["forms"])
         assert all("embed_js" not in f and "uid" not in f for f in forms["forms"]), "embed scripts must be trimmed"
         form = forms["forms"][0]
@@ -274,7 +290,7 @@ async def test_forms(sandbox: Any) -> None:
         assert again["created"] is False
 
         members = await call(kit, "list_form_subscribers", form_id=form["id"], added_after="2000-01-01", per_page=1000)
-        assert last(sandbox).query == {"added_after": "2000-01-01", "per_page": "1000"}
+        assert last(sandbox).query == {"added_after": "2000-01-01", "per_page": "1000", "include_total_count": "true"}
         assert sub["id"] in [s["id"] for s in members["subscribers"]]
         detailed = await call(kit, "list_form_subscribers", form_id=form["id"], per_page=1000, detail=True)
         assert all("added_at" in s for s in detailed["subscribers"])
@@ -300,7 +316,7 @@ async def test_sequences(sandbox: Any) -> None:
         assert last(sandbox).path == f"/v4/sequences/{seq['id']}/subscribers/{sub['id']}"
         assert by_id["created"] is False
         members = await call(kit, "list_sequence_subscribers", sequence_id=seq["id"], status="active", per_page=1000)
-        assert last(sandbox).query == {"status": "active", "per_page": "1000"}
+        assert last(sandbox).query == {"status": "active", "per_page": "1000", "include_total_count": "true"}
         assert sub["id"] in [s["id"] for s in members["subscribers"]]
 
 
@@ -310,13 +326,16 @@ async def test_sequences(sandbox: Any) -> None:
 async def test_broadcasts_leave_out_content(sandbox: Any) -> None:
     async with mcp_client(kit_settings(sandbox.url)) as kit:
         slim = await call(kit, "list_broadcasts", per_page=5)
-        assert (last(sandbox).path, last(sandbox).query) == ("/v4/broadcasts", {"per_page": "5"})
+        assert (last(sandbox).path, last(sandbox).query) == (
+            "/v4/broadcasts",
+            {"per_page": "5", "include_total_count": "true"},
+        )
         assert slim["broadcasts"] and all("content" not in b for b in slim["broadcasts"])
         async with httpx.AsyncClient() as http:  # Kit itself sends the HTML: the trimming is kit-mcp's
             raw = (await http.get(f"{sandbox.url}/v4/broadcasts", params={"per_page": 5})).json()
         assert all(b["content"] for b in raw["broadcasts"])
         detailed = await call(kit, "list_broadcasts", per_page=5, detail=True)
-        assert last(sandbox).query == {"per_page": "5"}, "detail is ours, not Kit's"
+        assert last(sandbox).query == {"per_page": "5", "include_total_count": "true"}, "detail is ours, not Kit's"
         assert all("content" not in b and "created_at" in b for b in detailed["broadcasts"])
 
 
@@ -326,9 +345,12 @@ async def test_segments_templates_and_purchases(sandbox: Any) -> None:
         assert last(sandbox).path == "/v4/segments"
         assert segments["segments"] and all(set(s) <= {"id", "name", "created_at"} for s in segments["segments"])
         templates = await call(kit, "list_email_templates", per_page=2)
-        assert (last(sandbox).path, last(sandbox).query) == ("/v4/email_templates", {"per_page": "2"})
+        assert (last(sandbox).path, last(sandbox).query) == (
+            "/v4/email_templates",
+            {"per_page": "2", "include_total_count": "true"},
+        )
         assert len(templates["email_templates"]) == 2
-        purchases = await call(oauth, "list_purchases", per_page=3, include_total_count=True)
+        purchases = await call(oauth, "list_purchases", per_page=3)
         assert last(sandbox).path == "/v4/purchases"
         assert last(sandbox).headers["authorization"] == f"Bearer {KIT_TOKEN}"
         assert len(purchases["purchases"]) == 3 and purchases["total_count"] >= 3

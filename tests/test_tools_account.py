@@ -247,7 +247,11 @@ async def test_list_posts_is_slim_and_pages(sandbox: Any) -> None:
     async with client(sandbox, "posts") as kit:
         out, shown = await rendered(kit, "list_posts")
         request = last(sandbox)
-        assert (request.method, request.path, request.query) == ("GET", "/v4/posts", {"per_page": "50"})
+        assert (request.method, request.path, request.query) == (
+            "GET",
+            "/v4/posts",
+            {"per_page": "50", "include_total_count": "true"},
+        )
         posts = out["posts"]
         assert len(posts) >= 5 and out["next_cursor"] is None
         ids = [p["id"] for p in posts]
@@ -262,7 +266,7 @@ async def test_list_posts_is_slim_and_pages(sandbox: Any) -> None:
         assert "<html" not in shown and "<p>" not in shown and "content" not in shown, "no HTML in a list"
 
         detailed = (await call(kit, "list_posts", detail=True, per_page=2))["posts"]
-        assert last(sandbox).query == {"per_page": "2"}
+        assert last(sandbox).query == {"per_page": "2", "include_total_count": "true"}
         assert all("publication_id" in p and "created_at" in p for p in detailed)
         assert all("content" not in p for p in detailed)
 
@@ -303,7 +307,11 @@ async def test_list_snippets_filters_and_stays_slim(sandbox: Any) -> None:
     async with client(sandbox, "snippets") as kit:
         out, shown = await rendered(kit, "list_snippets")
         request = last(sandbox)
-        assert (request.method, request.path, request.query) == ("GET", "/v4/snippets", {"per_page": "50"})
+        assert (request.method, request.path, request.query) == (
+            "GET",
+            "/v4/snippets",
+            {"per_page": "50", "include_total_count": "true"},
+        )
         snippets = out["snippets"]
         assert {s["snippet_type"] for s in snippets} == {"inline", "block"}
         assert all(s["archived"] is False and set(s) <= SNIPPET_LIST_KEYS for s in snippets)
@@ -311,11 +319,11 @@ async def test_list_snippets_filters_and_stays_slim(sandbox: Any) -> None:
         assert "<p>" not in shown and "{{" not in shown and "content" not in shown, "no bodies in a list"
 
         archived = (await call(kit, "list_snippets", archived=True))["snippets"]
-        assert last(sandbox).query == {"archived": "true", "per_page": "50"}
+        assert last(sandbox).query == {"archived": "true", "per_page": "50", "include_total_count": "true"}
         assert archived and all(s["archived"] is True for s in archived)
         assert not {s["id"] for s in archived} & {s["id"] for s in snippets}
 
-        blocks = await call(kit, "list_snippets", snippet_type="block", per_page=1, include_total_count=True)
+        blocks = await call(kit, "list_snippets", snippet_type="block", per_page=1)
         assert last(sandbox).query == {"snippet_type": "block", "per_page": "1", "include_total_count": "true"}
         assert [s["snippet_type"] for s in blocks["snippets"]] == ["block"]
         assert blocks["total_count"] == sum(s["snippet_type"] == "block" for s in snippets)

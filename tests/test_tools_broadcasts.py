@@ -74,7 +74,7 @@ async def test_list_broadcasts_filters_by_status_and_send_date(sandbox: Any) -> 
         assert (request.method, request.path, request.query) == (
             "GET",
             "/v4/broadcasts",
-            {"status": "draft", "per_page": "50"},
+            {"status": "draft", "per_page": "50", "include_total_count": "true"},
         )
         assert [b["id"] for b in drafts["broadcasts"]] == [b["id"] for b in seeded(sandbox, draft=True)]
         assert all(b["status"] == "draft" and "send_at" not in b for b in drafts["broadcasts"])
@@ -82,7 +82,7 @@ async def test_list_broadcasts_filters_by_status_and_send_date(sandbox: Any) -> 
         window = sent_between(sandbox, "2025-03-01", "2025-06-30")
         assert len(window) > 3, "the seed has broadcasts sent in the window"
         args = {"status": "completed", "sent_after": "2025-03-01", "sent_before": "2025-06-30", "per_page": 2}
-        result = await kit.call_tool("list_broadcasts", {**args, "include_total_count": True})
+        result = await kit.call_tool("list_broadcasts", args)
         assert last(sandbox).query == {
             "status": "completed",
             "sent_after": "2025-03-01",
@@ -137,7 +137,7 @@ async def test_create_broadcast_as_a_draft_and_scheduled(sandbox: Any) -> None:
     account = sandbox.state.account
     template = next(t for t in account.email_templates.values() if not t["is_default"] and t["category"] == "Classic")
     tag, segment = next(iter(account.tags)), next(iter(account.segments))
-    recipients = [{"any": [{"type": "tag", "ids": [tag]}, {"type": "segment", "ids": [segment]}]}]
+    recipients = [{"any": [{"type": "segment", "ids": [segment]}, {"type": "tag", "ids": [tag]}]}]
     html = "<p>Spring is here.</p><p>{{ unsubscribe_url }}</p>"
     async with tools(sandbox) as kit:
         draft = await call(
@@ -153,7 +153,9 @@ async def test_create_broadcast_as_a_draft_and_scheduled(sandbox: Any) -> None:
             published_at="2026-02-01T09:00:00Z",
             thumbnail_url="https://example.com/spring.png",
             thumbnail_alt="A tree in bloom",
-            subscriber_filter=recipients,
+            tag_ids=[tag],
+            segment_ids=[segment],
+            match="any",
         )
         request = last(sandbox)
         assert (request.method, request.path, request.query) == ("POST", "/v4/broadcasts", {})
@@ -209,16 +211,15 @@ async def test_create_broadcast_as_a_draft_and_scheduled(sandbox: Any) -> None:
         )
         assert last(sandbox).json["allow_starting_point"] is True and allowed["broadcast"]["status"] == "draft"
 
-        # Refused before anything is sent: one group only, and one kind in it.
+        # Recipients: Kit's one group, built from the flat arguments; a match without ids is refused unsent.
         before = sent(sandbox)
-        both = [{"all": [{"type": "tag", "ids": [tag]}], "none": [{"type": "segment", "ids": [segment]}]}]
-        assert "exactly one of all, any or none" in await fail(
-            kit, "create_broadcast", subject="x", subscriber_filter=both
-        )
-        two = [{"all": [{"type": "tag", "ids": [tag]}]}, {"none": [{"type": "tag", "ids": [tag]}]}]
-        assert "subscriber_filter" in await fail(kit, "create_broadcast", subject="x", subscriber_filter=two)
-        form = [{"all": [{"type": "form", "ids": [1]}]}]
-        assert "subscriber_filter" in await fail(kit, "create_broadcast", subject="x", subscriber_filter=form)
+        await call(kit, "create_broadcast", subject="x", tag_ids=[tag], match="none")
+        assert last(sandbox).json["subscriber_filter"] == [{"none": [{"type": "tag", "ids": [tag]}]}]
+        await call(kit, "create_broadcast", subject="y", segment_ids=[segment])
+        assert last(sandbox).json["subscriber_filter"] == [{"any": [{"type": "segment", "ids": [segment]}]}]
+        before = sent(sandbox)
+        assert "give at least one of them" in await fail(kit, "create_broadcast", subject="x", match="all")
+        assert "match" in await fail(kit, "create_broadcast", subject="x", tag_ids=[tag], match="some")
         assert "subject" in await fail(kit, "create_broadcast", content="<p>no subject</p>")
         assert sent(sandbox) == before
 
@@ -303,7 +304,12 @@ async def test_broadcast_stats_for_many_and_for_one(sandbox: Any) -> None:
         page = await call(kit, "list_broadcast_stats", status="completed", sent_after="2025-01-01", per_page=3)
         request = last(sandbox)
         assert (request.method, request.path) == ("GET", "/v4/broadcasts/stats")
-        assert request.query == {"status": "completed", "sent_after": "2025-01-01", "per_page": "3"}
+        assert request.query == {
+            "status": "completed",
+            "sent_after": "2025-01-01",
+            "per_page": "3",
+            "include_total_count": "true",
+        }
         assert [b["id"] for b in page["broadcasts"]] == window[:3] and page["next_cursor"]
         for item in page["broadcasts"]:
             assert set(item) == {"id", "subject", "send_at", "stats"} and set(item["stats"]) == STATS_KEYS
@@ -336,7 +342,7 @@ async def test_broadcast_clicks_are_per_link_and_paginated(sandbox: Any) -> None
         assert (request.method, request.path, request.query) == (
             "GET",
             f"/v4/broadcasts/{bid}/clicks",
-            {"per_page": "2"},
+            {"per_page": "2", "include_total_count": "true"},
         )
         assert first["clicks"] == raw[:2] and first["next_cursor"]
         for click in first["clicks"]:
@@ -347,7 +353,11 @@ async def test_broadcast_clicks_are_per_link_and_paginated(sandbox: Any) -> None
         assert second["clicks"] == raw[2:4]
 
         draft = seeded(sandbox, draft=True)[0]["id"]
-        assert await call(kit, "get_broadcast_clicks", broadcast_id=draft) == {"clicks": [], "next_cursor": None}
+        assert await call(kit, "get_broadcast_clicks", broadcast_id=draft) == {
+            "clicks": [],
+            "next_cursor": None,
+            "total_count": 0,
+        }
         missing = await fail(kit, "get_broadcast_clicks", broadcast_id=1)
         assert last(sandbox).path == "/v4/broadcasts/1/clicks" and "404" in missing
 

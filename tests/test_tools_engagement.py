@@ -43,7 +43,7 @@ async def test_list_and_get_webhook_endpoints(sandbox: Any) -> None:
         assert (last(sandbox).method, last(sandbox).path, last(sandbox).query) == (
             "GET",
             "/v4/webhook_endpoints",
-            {"per_page": "50"},
+            {"per_page": "50", "include_total_count": "true"},
         )
         endpoints = listed["webhook_endpoints"]
         assert {e["status"] for e in endpoints} == {"active", "disabled"}
@@ -53,7 +53,7 @@ async def test_list_and_get_webhook_endpoints(sandbox: Any) -> None:
         assert listed["next_cursor"] is None
 
         disabled = await call(kit, "list_webhook_endpoints", status="disabled")
-        assert last(sandbox).query == {"status": "disabled", "per_page": "50"}
+        assert last(sandbox).query == {"status": "disabled", "per_page": "50", "include_total_count": "true"}
         assert [e["status"] for e in disabled["webhook_endpoints"]] == ["disabled"]
 
         one = await call(kit, "get_webhook_endpoint", webhook_endpoint_id=endpoints[0]["id"])
@@ -288,7 +288,7 @@ async def test_filter_subscribers_by_tag_and_state(sandbox: Any) -> None:
             {"type": "tags", "any": [{"type": "ids", "matching": [tag["id"]]}]},
             {"type": "subscriber_state", "states": ["active"]},
         ]
-        out = await call(kit, "filter_subscribers", all=conditions, include_total_count=True)
+        out = await call(kit, "filter_subscribers", all=conditions)
         request = last(sandbox)
         assert (request.method, request.path) == ("POST", "/v4/subscribers/filter")
         assert request.json == {"all": conditions}
@@ -406,6 +406,7 @@ async def test_list_subscribers_includes_and_sorts_by_engagement(sandbox: Any) -
             "sort_field": "engagement__opens",
             "sort_order": "desc",
             "per_page": "5",
+            "include_total_count": "true",
         }
         top = out["subscribers"]
         opened = [await opened_count(kit, s["id"]) for s in top]
@@ -474,17 +475,22 @@ async def test_create_subscriber_with_over_ten_fields_is_accepted_for_later(sand
 async def test_list_tags_and_forms_with_subscriber_counts(sandbox: Any) -> None:
     async with client(sandbox) as kit:
         tags = await call(kit, "list_tags", subscriber_count=True, per_page=3)
-        assert last(sandbox).query == {"include": "subscriber_count", "per_page": "3"}
+        assert last(sandbox).query == {"include": "subscriber_count", "per_page": "3", "include_total_count": "true"}
         for tag in tags["tags"]:
-            members = await call(kit, "list_tag_subscribers", tag_id=tag["id"], per_page=1, include_total_count=True)
+            members = await call(kit, "list_tag_subscribers", tag_id=tag["id"], per_page=1)
             assert tag["subscriber_count"] == members["total_count"], "active subscribers with the tag"
         plain = await call(kit, "list_tags", per_page=3)
-        assert last(sandbox).query == {"per_page": "3"}
+        assert last(sandbox).query == {"per_page": "3", "include_total_count": "true"}
         assert all("subscriber_count" not in t for t in plain["tags"])
 
         forms = await call(kit, "list_forms", subscriber_count=True, status="all")
-        assert last(sandbox).query == {"status": "all", "include": "subscriber_count", "per_page": "50"}
+        assert last(sandbox).query == {
+            "status": "all",
+            "include": "subscriber_count",
+            "per_page": "50",
+            "include_total_count": "true",
+        }
         for form in forms["forms"][:3]:
-            members = await call(kit, "list_form_subscribers", form_id=form["id"], per_page=1, include_total_count=True)
+            members = await call(kit, "list_form_subscribers", form_id=form["id"], per_page=1)
             assert form["subscriber_count"] == members["total_count"]
         assert any(f["subscriber_count"] > 0 for f in forms["forms"])

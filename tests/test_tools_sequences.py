@@ -187,7 +187,7 @@ async def test_list_sequence_emails_is_slim_and_in_send_order(sandbox: Any) -> N
         assert (request.method, request.path, request.query) == (
             "GET",
             f"/v4/sequences/{qid}/emails",
-            {"per_page": "50"},
+            {"per_page": "50", "include_total_count": "true"},
         )
         emails = (await call(kit, "list_sequence_emails", sequence_id=qid))["emails"]
         assert [e["position"] for e in emails] == list(range(len(emails)))
@@ -195,13 +195,13 @@ async def test_list_sequence_emails_is_slim_and_in_send_order(sandbox: Any) -> N
         assert {e["delay_unit"] for e in emails} == {"days", "hours"}
 
         detailed = (await call(kit, "list_sequence_emails", sequence_id=qid, detail=True))["emails"]
-        assert last(sandbox).query == {"per_page": "50"}, "detail is ours, not Kit's"
+        assert last(sandbox).query == {"per_page": "50", "include_total_count": "true"}, "detail is ours, not Kit's"
         assert [e["id"] for e in detailed] == [e["id"] for e in emails]
         for email in detailed:
             assert set(email) <= EMAIL_DETAIL_KEYS and "@" in email["email_address"]
             assert ("send_days" in email) is (email["delay_unit"] == "days"), "hours emails have no schedule"
 
-        first = await call(kit, "list_sequence_emails", sequence_id=qid, per_page=2, include_total_count=True)
+        first = await call(kit, "list_sequence_emails", sequence_id=qid, per_page=2)
         assert last(sandbox).query == {"per_page": "2", "include_total_count": "true"}
         assert first["total_count"] == len(emails) and isinstance(first["next_cursor"], str)
         rest = await call(kit, "list_sequence_emails", sequence_id=qid, per_page=2, after=first["next_cursor"])

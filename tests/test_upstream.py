@@ -130,13 +130,18 @@ async def test_a_write_that_never_left_is_sent_again(sandbox: Any) -> None:
     try:
         async with Client(build_server(gateway)) as client:
             transport.armed = True
-            created = await call(client, "create_custom_field", label="Made after a refusal")
+            created = await call(
+                client,
+                "create_webhook",
+                target_url="https://hooks.example.org/refused",
+                event="purchase.purchase_create",
+            )
     finally:
         await gateway.aclose()
     assert not transport.armed, "the refusal was used by the POST"
     posts = [r for r in sandbox.state.journal if r.method == "POST"]
-    assert len(posts) == 1, "create_custom_field is not safe to repeat, but a request that never left may go again"
-    assert created["custom_field"]["label"] == "Made after a refusal"
+    assert len(posts) == 1, "create_webhook is not safe to repeat, but a request that never left may go again"
+    assert created["webhook"]["target_url"] == "https://hooks.example.org/refused"
 
 
 async def test_a_write_that_was_sent_is_never_sent_again(sandbox: Any) -> None:
@@ -144,9 +149,11 @@ async def test_a_write_that_was_sent_is_never_sent_again(sandbox: Any) -> None:
 
     sandbox.state.faults.add(Fault(status=200, body="{}", drop=True, method="POST", times=5))
     async with mcp_client(kit_settings(sandbox.url)) as kit:
-        error = await fail(kit, "create_custom_field", label="Sent once")
+        error = await fail(
+            kit, "create_webhook", target_url="https://hooks.example.org/once", event="purchase.purchase_create"
+        )
     assert [r.method for r in sandbox.state.journal].count("POST") == 1
-    assert "was not repeated automatically" in error and "list_custom_fields" in error
+    assert "was not repeated automatically" in error and "list_webhooks" in error
 
 
 async def test_after_a_timeout_an_idempotent_write_says_it_may_have_been_applied(sandbox: Any) -> None:

@@ -57,6 +57,10 @@ class Call:
         for p in self.op.params:
             if p.to == "query" and (value := _query_value(self.args.get(p.name))) is not None:
                 out[p.wire or p.name] = value
+        if "after" in self.args and not self.args["after"]:
+            # A list's first page says how many there are in all: what an agent most often asks next. (Kit counts
+            # only when asked, as counting is slower; later pages do not ask again.)
+            out["include_total_count"] = "true"
         return out
 
     def body(self) -> Any:

@@ -12,8 +12,8 @@ from kit_mcp.catalogue.op import REQUIRED, Param
 
 # Dates are YYYY-MM-DD, said once in the server instructions rather than on each of ~30 filters.
 Day = Annotated[date | None, WithJsonSchema({"type": "string"})]
-# Validated 1..1000; the schema shows the bound a model may not guess, the rest is in the instructions.
-PerPage = Annotated[int, Field(ge=1, le=1000), WithJsonSchema({"type": "integer", "maximum": 1000})]
+# Validated 1..1000; the bound and the default are said once, in the server instructions.
+PerPage = Annotated[int, Field(ge=1, le=1000), WithJsonSchema({"type": "integer"})]
 Status = Literal["active", "inactive", "bounced", "complained", "cancelled", "all"]
 State = Literal["active", "inactive", "bounced", "complained", "cancelled"]
 Name = Annotated[str, Field(min_length=1, max_length=255)]
@@ -25,7 +25,6 @@ Fields = Annotated[dict[str, str | None] | None, Field(description="custom field
 PAGE = (
     Param("per_page", PerPage, 50),
     Param("after", str | None),
-    Param("include_total_count", bool, False),
 )
 DETAIL = Param("detail", bool, False, to="none")  # what it adds is said in the server instructions
 

@@ -36,9 +36,9 @@ class Location(BaseModel):
     timezone: str | None = None
 
 
+# One condition of filter_subscribers, as Kit's FilterCondition. (No docstring: pydantic would publish it
+# in the tool's schema.)
 class Condition(BaseModel):
-    """One condition of filter_subscribers, as Kit's FilterCondition."""
-
     model_config = ConfigDict(extra="allow")
     type: Literal["opens", "clicks", "sent", "delivered", "subscribed", "subscriber_state", "tags", "attribution"]
     count_greater_than: int | None = None
@@ -203,7 +203,6 @@ OPS = (
             body("counting_mode", Literal["raw", "unique_email"] | None),
             Param("per_page", Annotated[int, Field(ge=1, le=100)], 100),
             Param("after", str | None),
-            Param("include_total_count", bool, False),
         ),
         Page("subscribers", FILTERED),
     ),

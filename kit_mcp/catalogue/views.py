@@ -120,7 +120,7 @@ class View:
 
 @dataclass(frozen=True)
 class Page(View):
-    """A page of a list: `{<plural>: [...], "next_cursor": ...}`, plus `total_count` when asked.
+    """A page of a list: `{<plural>: [...], "next_cursor": ...}`, plus `total_count` on a first page.
     `source`: Kit's key for the list when it is not `plural`."""
 
     plural: str
@@ -133,7 +133,7 @@ class Page(View):
             raise ShapeError(f"{self.plural} is not a list")
         detail = bool(args.get("detail"))
         out: dict[str, Any] = {self.plural: [self.item.project(r, detail) for r in raw]}
-        out.update(cursors(data.get("pagination"), bool(args.get("include_total_count"))))
+        out.update(cursors(data.get("pagination")))
         return out
 
     def schema(self) -> dict[str, Any]:
@@ -148,7 +148,7 @@ class Page(View):
         }
 
 
-def cursors(pagination: Any, total: bool) -> dict[str, Any]:
+def cursors(pagination: Any) -> dict[str, Any]:
     """The cursor to pass back as `after`; null on the last page."""
     if pagination is None:
         pagination = {}
@@ -156,7 +156,7 @@ def cursors(pagination: Any, total: bool) -> dict[str, Any]:
         raise ShapeError("pagination is not an object")
     end = pagination.get("end_cursor")
     out: dict[str, Any] = {"next_cursor": end if pagination.get("has_next_page") and isinstance(end, str) else None}
-    if total and isinstance(pagination.get("total_count"), int):
+    if isinstance(pagination.get("total_count"), int):
         out["total_count"] = pagination["total_count"]
     return out
 
