@@ -12,6 +12,7 @@ import pytest
 from kit_mcp.catalogue import BY_NAME, CATALOGUE, DEFAULT, TOOLSETS
 from kit_mcp.catalogue.build import build_tool
 from kit_mcp.catalogue.select import Selection
+from kit_mcp.catalogue.views import Page
 from kit_mcp.gateway import Gateway
 from kit_mcp.kit_api import BY_KEY, MATON_OPERATIONS, OPERATIONS
 from kit_mcp.sandbox import Fault
@@ -147,6 +148,8 @@ def test_names_kinds_and_toolsets_are_consistent() -> None:
         if op.kind != "read":
             assert op.check is not None, f"{op.name}: name the tool that shows whether it took effect"
         assert op.view is not None or op.handler is not None, op.name
+        if isinstance(op.view, Page) and any(f.detail for f in op.view.item.fields):
+            assert "detail" in {p.name for p in op.params}, f"{op.name}: its view has detail fields, it needs detail"
     assert len(DEFAULT) == len(set(DEFAULT))
 
 

@@ -344,7 +344,7 @@ class SoakClient:
                 self.foreign(f"get_subscriber {sid} returned {got['id']} {got['email_address']}, not {expected}")
 
     async def list_forms(self, session: ClientSession) -> None:
-        data = self.content(await self.call(session, "list_forms", {"per_page": 50}))
+        data = self.content(await self.call(session, "list_forms", {"per_page": 50, "detail": True}))
         self.ledger.seen_forms.update(f["embed_url"] for f in (data or {}).get("forms", []))
 
     # -- writes ------------------------------------------------------------------------------

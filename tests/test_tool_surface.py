@@ -13,13 +13,16 @@ from typing import Any
 
 import pytest
 
+from kit_mcp.catalogue import DEFAULT
+from kit_mcp.catalogue.select import Selection
 from kit_mcp.gateway import Gateway
 from kit_mcp.server import build_server
 from kit_mcp.settings import Settings
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "tools.json"
 
-EXPECTED = {
+# The default set: the tools every installation without --toolsets serves.
+DEFAULT_NAMES = {
     "list_subscribers", "get_subscriber", "create_subscriber", "update_subscriber",
     "list_tags", "create_tag", "update_tag", "delete_tag", "tag_subscriber", "untag_subscriber",
     "list_tag_subscribers", "list_forms", "add_subscriber_to_form", "list_form_subscribers",
@@ -29,15 +32,30 @@ EXPECTED = {
     "list_webhooks", "create_webhook", "delete_webhook",
     "list_connections", "get_connection", "create_connection", "delete_connection",
 }  # fmt: skip
+# Names the project promised for the rest of Kit v4 (a contract: agents and configs name them).
+PROMISED = {
+    "get_account", "get_account_colors", "update_account_colors", "get_creator_profile", "get_email_stats",
+    "get_growth_stats", "get_broadcast", "create_broadcast", "update_broadcast", "delete_broadcast",
+    "get_broadcast_stats", "list_broadcast_stats", "get_broadcast_clicks", "unsubscribe_subscriber",
+    "list_subscriber_tags", "get_subscriber_stats", "filter_subscribers", "set_subscriber_location",
+    "update_subscriber_location", "delete_subscriber_location", "get_purchase", "create_purchase", "list_posts",
+    "get_post", "list_snippets", "get_snippet", "create_snippet", "update_snippet", "get_sequence",
+    "create_sequence", "update_sequence", "delete_sequence", "list_sequence_emails", "get_sequence_email",
+    "create_sequence_email", "update_sequence_email", "delete_sequence_email", "list_webhook_endpoints",
+    "get_webhook_endpoint", "create_webhook_endpoint", "update_webhook_endpoint", "delete_webhook_endpoint",
+    "rotate_webhook_secret", "revoke_previous_webhook_secret",
+}  # fmt: skip
 
 
 async def surface() -> list[dict[str, Any]]:
-    tools = await build_server(Gateway(Settings(backend=None))).list_tools()
+    """Every tool of the catalogue (`--toolsets all`)."""
+    tools = await build_server(Gateway(Settings(backend=None)), Selection.of(["all"])).list_tools()
     return [t.model_dump(mode="json", by_alias=True, exclude_none=True) for t in tools]
 
 
 async def test_tool_names_are_the_contract() -> None:
-    assert {t["name"] for t in await surface()} == EXPECTED
+    assert {t["name"] for t in await surface()} == DEFAULT_NAMES | PROMISED
+    assert set(DEFAULT) == DEFAULT_NAMES
 
 
 async def test_surface_matches_snapshot() -> None:
@@ -54,16 +72,16 @@ async def test_annotations_follow_the_rules() -> None:
         hints = tool["annotations"]
         name = tool["name"]
         assert hints["openWorldHint"] is True, name
-        is_read = name.startswith(("list_", "get_"))
+        is_read = name.startswith(("list_", "get_", "filter_"))
         assert hints["readOnlyHint"] is is_read, name
-        assert hints["destructiveHint"] is name.startswith(("delete_", "untag_")), name
+        assert hints["destructiveHint"] is name.startswith(("delete_", "untag_", "unsubscribe_", "revoke_")), name
         if is_read:
             assert hints["idempotentHint"] is True, name
         assert tool["description"] and tool["title"], name
         assert tool["outputSchema"]["type"] == "object", name
 
 
-@pytest.mark.parametrize("name", ["create_webhook", "create_custom_field", "create_connection"])
+@pytest.mark.parametrize("name", ["create_webhook", "create_broadcast", "create_connection"])
 async def test_non_idempotent_writes_say_so(name: str) -> None:
     tool = next(t for t in await surface() if t["name"] == name)
     assert tool["annotations"]["idempotentHint"] is False

@@ -297,7 +297,9 @@ async def test_filter_subscribers_by_tag_and_state(sandbox: Any) -> None:
         assert all(isinstance(s["id"], str) and s["id"].isdigit() for s in found), "Kit's filter answers string ids"
         assert {int(s["id"]) for s in found} == {s["id"] for s in members["subscribers"]}
         assert all(tag["name"] in s["tag_names"] for s in found)
-        assert all(set(s) <= {"id", "email_address", "first_name", "tag_names"} for s in found), "slim items"
+        assert all(set(s) <= {"id", "email_address", "first_name", "tag_names", "created_at"} for s in found), (
+            "slim items"
+        )
         assert out["total_count"] == len(found)
 
         first = await call(kit, "filter_subscribers", all=conditions, per_page=2)

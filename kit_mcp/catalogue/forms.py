@@ -9,7 +9,7 @@ from pydantic import Field
 from kit_mcp.catalogue import members
 from kit_mcp.catalogue.call import Call
 from kit_mcp.catalogue.op import Op, Param
-from kit_mcp.catalogue.params import PAGE
+from kit_mcp.catalogue.params import DETAIL, PAGE
 from kit_mcp.catalogue.tags import COUNT
 from kit_mcp.catalogue.views import F, Item, Page
 
@@ -52,6 +52,7 @@ OPS = (
             Param("status", Literal["active", "archived", "trashed", "all"] | None),
             Param("type", Annotated[Literal["embed", "hosted"] | None, Field(description="hosted = landing page")]),
             COUNT,
+            DETAIL,
             *PAGE,
         ),
         Page("forms", FORM),

@@ -25,6 +25,4 @@ SUBSCRIBER = Item(
     ),
     custom_fields="fields",
 )
-TAG = Item(
-    (F("id", int, required=True), F("name"), F("subscriber_count", int), F("tagged_at"), F("created_at", detail=True))
-)
+TAG = Item((F("id", int, required=True), F("name"), F("subscriber_count", int), F("tagged_at")))

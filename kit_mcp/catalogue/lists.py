@@ -6,7 +6,7 @@ from kit_mcp.catalogue.op import Op
 from kit_mcp.catalogue.params import PAGE
 from kit_mcp.catalogue.views import F, Item, Page
 
-SEGMENT = Item((F("id", int, required=True), F("name"), F("created_at", detail=True)))
+SEGMENT = Item((F("id", int, required=True), F("name"), F("created_at")))
 EMAIL_TEMPLATE = Item((F("id", int, required=True), F("name"), F("is_default", bool), F("category")))
 
 OPS = (

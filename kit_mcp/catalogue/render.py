@@ -16,9 +16,8 @@ null or empty values), so nothing here walks them again.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -32,8 +31,10 @@ def dumps(value: Any) -> str:
     return _dumps(value)
 
 
-def _flat(item: Mapping[str, Any]) -> dict[str, Any]:
+def _flat(item: Mapping[str, Any]) -> Mapping[str, Any]:
     """One level of nesting becomes dotted columns (`fields.company`)."""
+    if not any(type(v) is dict for v in item.values()):
+        return item
     flat: dict[str, Any] = {}
     for key, value in item.items():
         if type(value) is dict and value:
@@ -44,13 +45,25 @@ def _flat(item: Mapping[str, Any]) -> dict[str, Any]:
     return flat
 
 
-def _cell(value: Any) -> Any:
-    """A CSV cell: text and numbers as they are, true/false and nested values as JSON, missing as empty."""
-    if value is None:
+_NEEDS_QUOTES = re.compile(r'[,"\r\n]|^\s|\s$')
+
+
+def _cell(value: Any) -> str:
+    """A CSV cell: text and numbers as they are, true/false and nested values as JSON, missing as empty;
+    quoted (RFC 4180) only when it holds a comma, a quote, a line break or edge spaces."""
+    kind = type(value)
+    text: str
+    if kind is str:
+        text = value
+    elif kind is int or kind is float:
+        return str(value)
+    elif value is None:
         return ""
-    if type(value) is str or type(value) is int or type(value) is float:
-        return value
-    return _dumps(value)
+    else:
+        text = str(_dumps(value))
+    if _NEEDS_QUOTES.search(text):
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
 
 def table(name: str, items: Sequence[Mapping[str, Any]]) -> str:
@@ -67,13 +80,12 @@ def table(name: str, items: Sequence[Mapping[str, Any]]) -> str:
         same = {c: first[c] for c in columns if c in first and all(r.get(c, missing) == first[c] for r in flat)}
         columns = [c for c in columns if c not in same]
     shared = f", all with {_dumps(same)}" if same else ""
-    out = io.StringIO()
-    out.write(f"{name}: {len(flat)} row{'' if len(flat) == 1 else 's'}{shared}\n")
+    lines = [f"{name}: {len(flat)} row{'' if len(flat) == 1 else 's'}{shared}"]
     if columns:
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows([_cell(row.get(c)) for c in columns] for row in flat)
-    return out.getvalue().rstrip("\n")
+        lines.append(",".join(_cell(c) for c in columns))
+        # Empty cells at a row's end are left out (a cell ending in a comma is quoted, so none is lost).
+        lines.extend(",".join([_cell(row.get(c)) for c in columns]).rstrip(",") for row in flat)
+    return "\n".join(lines)
 
 
 def _is_table(value: Any) -> bool:

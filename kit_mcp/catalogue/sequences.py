@@ -21,7 +21,7 @@ SEQUENCE = Item(
         F("repeat", bool),
         F("email_count", int),
         F("subscriber_count", int),
-        F("created_at", detail=True),
+        F("created_at"),
     )
 )
 # One sequence: its schedule, sender and exclusions too.

@@ -12,7 +12,7 @@ from pydantic import Field
 
 from kit_mcp.catalogue.call import Call
 from kit_mcp.catalogue.op import Op, Param
-from kit_mcp.catalogue.params import PAGE, Name, body, required
+from kit_mcp.catalogue.params import DETAIL, PAGE, Name, body, required
 from kit_mcp.catalogue.views import F, Item, One, Page
 
 Type = Literal["inline", "block"]
@@ -86,7 +86,7 @@ OPS = (
         "read",
         "GET",
         "/v4/snippets",
-        (Param("archived", bool, False), Param("snippet_type", Type | None), *PAGE),
+        (Param("archived", bool, False), Param("snippet_type", Type | None), DETAIL, *PAGE),
         Page("snippets", SNIPPET),
     ),
     Op(

@@ -77,7 +77,7 @@ FILTERED = Item(
         F("email_address"),
         F("first_name"),
         F("tag_names", list),
-        F("created_at", detail=True),
+        F("created_at"),
     )
 )
 

@@ -43,6 +43,13 @@ def _empty(value: Any) -> bool:
     return value is None or value == "" or value == [] or value == {}
 
 
+# One field of a plan: (name, first key, the rest of its path, types, bool allowed, item view, required).
+# Kit's JSON decodes to plain dicts and lists, so the checks use `type(...) is`, not `isinstance`
+# against abstract classes, which costs several times more on a 100-item page.
+_Step = tuple[str, str, tuple[str, ...], tuple[type, ...], bool, "Item | None", bool]
+_EMPTY_VALUES: tuple[Any, ...] = (None, "", [], {})
+
+
 @dataclass(frozen=True)
 class Item:
     """The fields of one kind of Kit object an agent is shown."""
@@ -50,39 +57,51 @@ class Item:
     fields: tuple[F, ...]
     # Pass a subscriber's custom fields through whole, with null ones named in `unset_fields`.
     custom_fields: str | None = None
-    _plan: dict[bool, tuple[F, ...]] = field(default_factory=dict, compare=False, repr=False)
+    _plan: dict[bool, tuple[_Step, ...]] = field(default_factory=dict, compare=False, repr=False)
 
-    def plan(self, detail: bool) -> tuple[F, ...]:
+    def plan(self, detail: bool) -> tuple[_Step, ...]:
         if detail not in self._plan:
-            self._plan[detail] = tuple(f for f in self.fields if detail or not f.detail)
+            steps = []
+            for f in self.fields:
+                if f.detail and not detail:
+                    continue
+                types = f.type if isinstance(f.type, tuple) else (f.type,)
+                bool_ok = bool in types
+                steps.append((f.name, f.path[0], f.path[1:], types, bool_ok, f.item, f.required))
+            self._plan[detail] = tuple(steps)
         return self._plan[detail]
 
     def project(self, raw: Any, detail: bool = False) -> dict[str, Any]:
-        if not isinstance(raw, Mapping):
-            raise ShapeError("an item is not an object")
+        if type(raw) is not dict:
+            if not isinstance(raw, Mapping):
+                raise ShapeError("an item is not an object")
+            raw = dict(raw)
         out: dict[str, Any] = {}
-        for f in self.plan(detail):
-            value: Any = raw
-            for step in f.path:
-                value = value.get(step) if isinstance(value, Mapping) else None
-            if _empty(value):
-                if f.required:
-                    raise ShapeError(f"an item has no {f.name}")
+        for name, key, deeper, types, bool_ok, item, required in self.plan(detail):
+            value = raw.get(key)
+            for step in deeper:
+                value = value.get(step) if type(value) is dict else None
+            if value is None or value == "" or value == [] or value == {}:
+                if required:
+                    raise ShapeError(f"an item has no {name}")
                 continue
-            if f.item is not None:
-                if not isinstance(value, list):
-                    raise ShapeError(f"{f.name} is not a list")
-                value = [f.item.project(v, detail) for v in value]
-            elif not isinstance(value, f.type) or (isinstance(value, bool) and f.type in (int, float)):
-                raise ShapeError(f"{f.name} is not of its type")
-            elif type(value) is dict:
-                value = {k: v for k, v in value.items() if not _empty(v)}
+            kind = type(value)
+            if item is not None:
+                if kind is not list:
+                    raise ShapeError(f"{name} is not a list")
+                value = [item.project(v, detail) for v in value]
+            elif (kind not in types and not (kind is not bool and isinstance(value, types))) or (
+                kind is bool and not bool_ok
+            ):
+                raise ShapeError(f"{name} is not of its type")
+            elif kind is dict:
+                value = {k: v for k, v in value.items() if v not in _EMPTY_VALUES}
                 if not value:
                     continue
-            out[f.name] = value
+            out[name] = value
         if self.custom_fields and detail:
             values = raw.get(self.custom_fields)
-            if values is not None and not isinstance(values, Mapping):
+            if values is not None and type(values) is not dict:
                 raise ShapeError("custom fields are not an object")
             if values:
                 given = {k: v for k, v in values.items() if not _empty(v)}
@@ -93,19 +112,25 @@ class Item:
                     out["unset_fields"] = unset
         return out
 
-    def schema(self) -> dict[str, Any]:
+    def schema(self, lean: bool = False) -> dict[str, Any]:
+        """`lean`: for the items of a page, only the fields every item has (its id). Python clients validate
+        every result against its output schema, paying for each declared field of each of up to 1,000
+        items; the single-object tools publish every field."""
         properties: dict[str, Any] = {}
         for f in self.fields:
+            if lean and not f.required:
+                continue
             if f.item is not None:
                 properties[f.name] = {"type": "array", "items": f.item.schema()}
             else:
                 types = f.type if isinstance(f.type, tuple) else (f.type,)
                 names = sorted({_JSON[t] for t in types})
                 properties[f.name] = {"type": names[0] if len(names) == 1 else names}
-        if self.custom_fields:
+        if self.custom_fields and not lean:
             properties[self.custom_fields] = {"type": "object"}
             properties["unset_fields"] = {"type": "array", "items": {"type": "string"}}
-        return {"type": "object", "properties": properties}
+        required = [f.name for f in self.fields if f.required]
+        return {"type": "object", "properties": properties, **({"required": required} if required else {})}
 
 
 class View:
@@ -140,7 +165,7 @@ class Page(View):
         return {
             "type": "object",
             "properties": {
-                self.plural: {"type": "array", "items": self.item.schema()},
+                self.plural: {"type": "array", "items": self.item.schema(lean=True)},
                 "next_cursor": {"type": ["string", "null"]},
                 "total_count": {"type": "integer"},
             },

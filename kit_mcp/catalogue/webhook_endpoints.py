@@ -12,7 +12,7 @@ from pydantic import Field
 
 from kit_mcp.catalogue.call import Call
 from kit_mcp.catalogue.op import Op, Param
-from kit_mcp.catalogue.params import PAGE, body, required
+from kit_mcp.catalogue.params import DETAIL, PAGE, body, required
 from kit_mcp.catalogue.views import Done, F, Item, One, Page
 from kit_mcp.errors import KitHTTPError
 from kit_mcp.upstream.request import Reply
@@ -87,7 +87,7 @@ OPS = (
         "read",
         "GET",
         "/v4/webhook_endpoints",
-        (Param("status", Status | None), *PAGE),
+        (Param("status", Status | None), DETAIL, *PAGE),
         Page("webhook_endpoints", ENDPOINT),
     ),
     Op(

@@ -31,12 +31,11 @@ def list_forms(call: Call) -> Reply:
 
 
 def referral(membership: FormMembership) -> Row:
-    """`referrer` and its parsed `referrer_utm_parameters`, when the subscriber came from somewhere known."""
-    if membership.referrer is None:
-        return {}
-    params = parse_qs(urlsplit(membership.referrer).query)
+    """`referrer` and its parsed `referrer_utm_parameters`. Kit's current description requires both on every
+    form subscriber, as strings: what is not known is an empty string."""
+    params = parse_qs(urlsplit(membership.referrer).query) if membership.referrer else {}
     utm = {name: params.get(f"utm_{name}", [""])[0] for name in UTM}
-    return {"referrer": membership.referrer, "referrer_utm_parameters": utm}
+    return {"referrer": membership.referrer or "", "referrer_utm_parameters": utm}
 
 
 def form_subscribers(call: Call) -> Reply:

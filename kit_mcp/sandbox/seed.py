@@ -248,6 +248,7 @@ def _purchases(rng: random.Random, account: Account) -> None:
             "transaction_id": f"txn-{1000 + n}",
             "status": "paid",
             "email_address": buyer["email_address"],
+            "subscriber_id": buyer["id"],
             "currency": "USD",
             "transaction_time": iso(BASE + timedelta(days=17 * n, hours=3)),
             "subtotal": subtotal,
