@@ -17,7 +17,8 @@ Lists return next_cursor: pass it as `after` for the next page (no next_cursor: 
 per_page defaults to 50 (at most 1000); a first page also gives total_count; keep it small and filter (status, \
 email_address, dates) rather than page through everything. Dates are YYYY-MM-DD.
 Lists are slim; detail=true adds dates and custom fields.
-Subscriber `fields` use custom field keys from list_custom_fields.
+Subscriber `fields` use custom field keys from list_custom_fields. Tools that take subscriber_id or \
+email_address want exactly one of them.
 Tagging and adding to forms or sequences can trigger automations and emails: confirm bulk writes with the user.
 Writes say created=false when the thing already existed. Errors say what to fix; rate limits say when to retry."""
 

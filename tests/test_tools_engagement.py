@@ -398,7 +398,7 @@ async def test_list_subscribers_includes_and_sorts_by_engagement(sandbox: Any) -
             kit,
             "list_subscribers",
             include=["location", "tags"],
-            sort_field="engagement__opens",
+            sort_field="opens",
             sort_order="desc",
             per_page=5,
             detail=True,
@@ -422,7 +422,7 @@ async def test_list_subscribers_includes_and_sorts_by_engagement(sandbox: Any) -
         following = await call(
             kit,
             "list_subscribers",
-            sort_field="engagement__opens",
+            sort_field="opens",
             sort_order="desc",
             per_page=5,
             after=out["next_cursor"],

@@ -80,7 +80,7 @@ OPS = (
         "add_subscriber_to_sequence",
         "sequences",
         "Add a subscriber to a sequence",
-        "Enrol an existing subscriber in a sequence, by subscriber_id or email_address. Starts its emails.",
+        "Enrol an existing subscriber in a sequence. Starts its emails.",
         "write",
         "POST",
         "/v4/sequences/{sequence_id}/subscribers",

@@ -13,17 +13,22 @@ from kit_mcp.catalogue.op import Op, Param
 from kit_mcp.catalogue.params import DETAIL, PAGE, Fields, State, Status, body, dates, required
 from kit_mcp.catalogue.views import Done, F, Item, One, Page
 
+# Kit's sort fields, the engagement ones without their `engagement__` prefix (sent for engagement__sent ...):
+# the same choice for fewer tokens; list_subscribers adds the prefix back.
 SortField = Literal[
-    "id",
-    "created_at",
-    "updated_at",
-    "cancelled_at",
-    "engagement__sent",
-    "engagement__opens",
-    "engagement__clicks",
-    "engagement__open_rate",
-    "engagement__click_rate",
+    "id", "created_at", "updated_at", "cancelled_at", "sent", "opens", "clicks", "open_rate", "click_rate"
 ]
+ENGAGEMENT = {"sent", "opens", "clicks", "open_rate", "click_rate"}
+
+
+async def list_subscribers(call: Call) -> dict[str, Any]:
+    query = call.query()
+    if query.get("sort_field") in ENGAGEMENT:
+        query["sort_field"] = f"engagement__{query['sort_field']}"
+    reply = await call.send(call.request(params=query))
+    return Page("subscribers", SUBSCRIBER).result(reply.data, reply.status, call.args)
+
+
 Include = list[Literal["attribution", "tags", "location", "canceled_at"]]
 
 
@@ -113,6 +118,7 @@ OPS = (
         ),
         Page("subscribers", SUBSCRIBER),
         default=True,
+        handler=list_subscribers,
     ),
     Op(
         "get_subscriber",

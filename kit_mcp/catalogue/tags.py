@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
-
-from pydantic import Field
+from typing import Any
 
 from kit_mcp.catalogue import members
 from kit_mcp.catalogue.call import Call
@@ -14,9 +12,7 @@ from kit_mcp.catalogue.params import PAGE, Name, required
 from kit_mcp.catalogue.views import Done, One, Page
 from kit_mcp.errors import NotFound, Unauthorized
 
-COUNT = Param(
-    "subscriber_count", Annotated[bool, Field(description="include each one's subscriber count")], False, wire="include"
-)
+COUNT = Param("subscriber_count", bool, False, wire="include")  # each one's count of subscribers
 
 
 def _count(call: Call) -> dict[str, str | int]:
@@ -142,7 +138,7 @@ OPS = (
         "tag_subscriber",
         "tags",
         "Tag a subscriber",
-        "Add a tag to a subscriber, by subscriber_id or email_address. May trigger automations.",
+        "Tag a subscriber. May trigger automations.",
         "write",
         "POST",
         "/v4/tags/{tag_id}/subscribers",
@@ -157,7 +153,7 @@ OPS = (
         "untag_subscriber",
         "tags",
         "Remove a tag from a subscriber",
-        "Remove a tag from a subscriber, by subscriber_id or email_address.",
+        "Remove a tag from a subscriber.",
         "delete",
         "DELETE",
         "/v4/tags/{tag_id}/subscribers",
