@@ -40,7 +40,7 @@ ACCOUNT = Item(
 )
 PROFILE = Item((F("name"), F("byline"), F("bio"), F("image_url"), F("profile_url")))
 
-Colors = Annotated[list[str], Field(max_length=10, description="hex codes like #1F2937; replaces the palette")]
+Colors = Annotated[list[str], Field(max_length=10, description="hex codes like #1F2937")]
 
 
 async def get_account(call: Call) -> dict[str, Any]:
@@ -63,7 +63,7 @@ OPS = (
         "get_account",
         "account",
         "Get the Kit account",
-        "The account's name, plan, time zone, sending addresses and owner.",
+        "The account's name, plan, time zone and senders.",
         "read",
         "GET",
         "/v4/account",
@@ -84,7 +84,7 @@ OPS = (
         "update_account_colors",
         "account",
         "Replace the account's colors",
-        "Replace the account's colour palette (at most 10 hex codes).",
+        "Replace the account's colour palette (hex codes).",
         "write",
         "PUT",
         "/v4/account/colors",
@@ -96,7 +96,7 @@ OPS = (
         "get_creator_profile",
         "account",
         "Get the creator profile",
-        "The account's public creator profile: name, byline, bio, image and URL.",
+        "The account's public creator profile.",
         "read",
         "GET",
         "/v4/account/creator_profile",
@@ -107,7 +107,7 @@ OPS = (
         "get_email_stats",
         "account",
         "Get email stats",
-        "Emails sent, opened and clicked, with rates, over the last 90 days.",
+        "Email stats, last 90 days.",
         "read",
         "GET",
         "/v4/account/email_stats",
@@ -117,7 +117,7 @@ OPS = (
         "get_growth_stats",
         "account",
         "Get subscriber growth stats",
-        "New subscribers, cancellations and total between two days (default: last 90), in the account's time zone.",
+        "Subscriber growth between two days (default: last 90).",
         "read",
         "GET",
         "/v4/account/growth_stats",

@@ -57,7 +57,7 @@ CLICK = Item(
 )
 
 Status = Literal["draft", "scheduled", "sending", "completed", "aborted"]
-Moment = Annotated[datetime | None, Field(description="ISO 8601; UTC if no offset")]
+Moment = datetime | None  # UTC when no offset is given
 
 
 # Recipients: Kit takes one group of all (AND), any (OR) or none (NOT) of segments and tags; three flat
@@ -67,7 +67,7 @@ RECIPIENTS = (
     Param("tag_ids", list[int] | None, to="none"),
     Param(
         "match",
-        Annotated[Literal["all", "any", "none"] | None, Field(description="how segment_ids and tag_ids combine")],
+        Annotated[Literal["all", "any", "none"] | None, Field(description="how the ids combine")],
         to="none",
     ),
 )
@@ -97,17 +97,17 @@ def _json(value: Any) -> Any:
 
 # The fields a broadcast is written with, for create and update alike.
 CONTENT = (
-    body("content", Annotated[str | None, Field(description="HTML body")]),
+    body("content", Annotated[str | None, Field(description="HTML")]),
     body("description", Annotated[str | None, Field(description="internal note")]),
     body("preview_text", str | None),
     body("email_template_id", Annotated[int | None, Field(ge=1)]),
-    body("email_address", Annotated[str | None, Field(description="sender address; default the account's")]),
+    body("email_address", Annotated[str | None, Field(description="sender address")]),
     body("public", Annotated[bool | None, Field(description="also publish on the web")]),
     body("published_at", Moment),
-    body("send_at", Annotated[datetime | None, Field(description="ISO 8601 send time; schedules the email")]),
+    body("send_at", Annotated[datetime | None, Field(description="schedules it")]),
     body("thumbnail_url", str | None),
     body("thumbnail_alt", str | None),
-    body("allow_starting_point", Annotated[bool | None, Field(description="content with a Starting point template")]),
+    body("allow_starting_point", Annotated[bool | None, Field(description="for Starting point templates")]),
 )
 
 
@@ -136,7 +136,7 @@ OPS = (
         "list_broadcasts",
         "broadcasts",
         "List broadcasts",
-        "List broadcasts (one-off emails), drafts and scheduled ones included.",
+        "List broadcasts (one-off emails), drafts included.",
         "read",
         "GET",
         "/v4/broadcasts",
@@ -148,7 +148,7 @@ OPS = (
         "get_broadcast",
         "broadcasts",
         "Get a broadcast",
-        "Get one broadcast with its HTML content and recipients filter.",
+        "One broadcast with its HTML and recipients.",
         "read",
         "GET",
         "/v4/broadcasts/{broadcast_id}",
@@ -158,7 +158,7 @@ OPS = (
         "create_broadcast",
         "broadcasts",
         "Create a broadcast",
-        "Create a broadcast. It is a draft unless send_at is given: then Kit emails it to the recipients at that time.",
+        "Create a draft broadcast; with send_at, Kit sends it at that time.",
         "create",
         "POST",
         "/v4/broadcasts",
@@ -171,8 +171,7 @@ OPS = (
         "update_broadcast",
         "broadcasts",
         "Update a broadcast",
-        "Change a draft or scheduled broadcast (only the fields given); send_at schedules it, unschedule makes it "
-        "a draft again.",
+        "Change a draft or scheduled broadcast; unschedule makes it a draft again.",
         "write",
         "PUT",
         "/v4/broadcasts/{broadcast_id}",
@@ -180,7 +179,7 @@ OPS = (
             body("subject", Annotated[str | None, Field(min_length=1)]),
             *CONTENT,
             *RECIPIENTS,
-            Param("unschedule", Annotated[bool, Field(description="back to a draft (clears send_at)")], False, "none"),
+            Param("unschedule", bool, False, "none"),
         ),
         One("broadcast", BROADCAST_SAVED),
         check="get_broadcast",
@@ -191,7 +190,7 @@ OPS = (
         "delete_broadcast",
         "broadcasts",
         "Delete a broadcast",
-        "Delete a draft or scheduled broadcast (one that is sending or sent cannot be).",
+        "Delete a draft or scheduled broadcast.",
         "delete",
         "DELETE",
         "/v4/broadcasts/{broadcast_id}",
@@ -202,7 +201,7 @@ OPS = (
         "list_broadcast_stats",
         "broadcasts",
         "List broadcasts' stats",
-        "Recipients, open and click rates, clicks and unsubscribes of each broadcast, newest first.",
+        "Each broadcast's stats, newest first.",
         "read",
         "GET",
         "/v4/broadcasts/stats",
@@ -213,7 +212,7 @@ OPS = (
         "get_broadcast_stats",
         "broadcasts",
         "Get a broadcast's stats",
-        "One broadcast's recipients, opens, clicks, unsubscribes, rates and sending progress.",
+        "One broadcast's stats and sending progress.",
         "read",
         "GET",
         "/v4/broadcasts/{broadcast_id}/stats",
@@ -223,7 +222,7 @@ OPS = (
         "get_broadcast_clicks",
         "broadcasts",
         "Get a broadcast's link clicks",
-        "Clicks on each link of a broadcast: unique clicks and click-to-delivery and click-to-open rates.",
+        "Clicks per link of a broadcast, with rates.",
         "read",
         "GET",
         "/v4/broadcasts/{broadcast_id}/clicks",

@@ -58,9 +58,10 @@ def compact(schema: Any) -> Any:
                 continue
             if k == "format" and v != "date-time":
                 continue
-            # Bounds a model would not break anyway (non-empty text, ids from 1) cost tokens on every list;
-            # they are still enforced when arguments are validated.
-            if k in ("minLength", "maxLength") or (k == "minimum" and v in (0, 1)):
+            # Bounds and patterns a model would not break anyway (non-empty text and lists, ids from 1, a
+            # currency code the description shows) cost tokens on every list; they are still enforced when
+            # arguments are validated, with a one-sentence error.
+            if k in ("minLength", "maxLength", "pattern") or (k in ("minimum", "minItems") and v in (0, 1)):
                 continue
             if k == "exclusiveMinimum":
                 out["minimum"] = v + 1 if isinstance(v, int) else v

@@ -32,7 +32,7 @@ OPS = (
         "list_posts",
         "posts",
         "List posts",
-        "List web posts, newest first, drafts included (without their content).",
+        "List web posts, drafts included (without content).",
         "read",
         "GET",
         "/v4/posts",

@@ -33,15 +33,15 @@ PURCHASE = Item(
 
 Text = Annotated[str, Field(min_length=1)]
 Money = Annotated[float | None, Field(ge=0)]
-When = Annotated[datetime | None, Field(description="ISO 8601; default now")]
+When = Annotated[datetime | None, Field(description="default now")]
 
 
 # One line of a purchase, every field as Kit's current description requires it.
 class Product(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: Text
-    pid: Annotated[str, Field(min_length=1, description="your product id; variants share it")]
-    lid: Annotated[str, Field(min_length=1, description="line item id, unique in this purchase")]
+    pid: Annotated[str, Field(min_length=1, description="product id")]
+    lid: Annotated[str, Field(min_length=1, description="line item id")]
     quantity: Annotated[int, Field(ge=1)]
     unit_price: Annotated[float, Field(ge=0)]
     sku: Text
@@ -93,7 +93,7 @@ OPS = (
         "get_purchase",
         "purchases",
         "Get a purchase",
-        "Get one purchase with its products (needs OAuth or Maton).",
+        "One purchase with its products (needs OAuth or Maton).",
         "read",
         "GET",
         "/v4/purchases/{purchase_id}",
@@ -103,7 +103,7 @@ OPS = (
         "create_purchase",
         "purchases",
         "Record a purchase",
-        "Record a purchase by a subscriber's email; Kit creates products it does not know (needs OAuth or Maton).",
+        "Record a purchase by email; missing amounts are derived (needs OAuth or Maton).",
         "create",
         "POST",
         "/v4/purchases",
@@ -113,13 +113,12 @@ OPS = (
             required("transaction_id", Text, to="none"),
             required("currency", Annotated[str, Field(pattern=r"^[A-Za-z]{3}$", description="e.g. USD")], to="none"),
             required("products", Annotated[list[Product], Field(min_length=1)], to="none"),
-            Param("subtotal", Annotated[Money, Field(description="default: sum of products")], to="none"),
-            Param("tax", Annotated[Money, Field(description="default 0")], to="none"),
-            Param("shipping", Annotated[Money, Field(description="default 0")], to="none"),
-            Param("discount", Annotated[Money, Field(description="default 0")], to="none"),
-            Param(
-                "total", Annotated[Money, Field(description="default subtotal + tax + shipping - discount")], to="none"
-            ),
+            # Amounts left out are derived: subtotal from the products, tax/shipping/discount 0, total from them.
+            Param("subtotal", Money, to="none"),
+            Param("tax", Money, to="none"),
+            Param("shipping", Money, to="none"),
+            Param("discount", Money, to="none"),
+            Param("total", Money, to="none"),
             Param("transaction_time", When, to="none"),
         ),
         One("purchase", PURCHASE),

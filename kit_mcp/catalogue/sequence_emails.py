@@ -32,7 +32,7 @@ EMAIL_FULL = Item((*EMAIL.fields, F("content")))
 
 Unit = Literal["days", "hours"]
 Subject = Annotated[str, Field(min_length=1)]
-DELAY = Annotated[int, Field(ge=0, description="after the previous email (the first: after joining)")]
+DELAY = Annotated[int, Field(ge=0, description="after the previous email")]
 UNIT = Annotated[Unit, Field(description="hours ignore the sequence's schedule")]
 # What create_sequence_email and update_sequence_email both take besides subject and delay.
 FIELDS = (
@@ -40,7 +40,7 @@ FIELDS = (
     body("content", Annotated[str | None, Field(description="HTML")]),
     body("email_template_id", int | None),
     body("published", Annotated[bool | None, Field(description="false: a draft")]),
-    body("send_days", Annotated[Days, Field(description="days emails only")]),
+    body("send_days", Annotated[Days, Field(description="lowercase weekdays; days delays only")]),
     body("position", Annotated[int | None, Field(ge=0, description="0-based")]),
 )
 
@@ -57,7 +57,7 @@ OPS = (
         "list_sequence_emails",
         "sequences",
         "List a sequence's emails",
-        "List a sequence's emails in send order (without their content).",
+        "A sequence's emails in send order, without content.",
         "read",
         "GET",
         "/v4/sequences/{sequence_id}/emails",
@@ -68,7 +68,7 @@ OPS = (
         "get_sequence_email",
         "sequences",
         "Get a sequence email",
-        "Get one email of a sequence, with its HTML content.",
+        "One sequence email, with its HTML.",
         "read",
         "GET",
         "/v4/sequences/{sequence_id}/emails/{email_id}",
@@ -78,7 +78,7 @@ OPS = (
         "create_sequence_email",
         "sequences",
         "Add an email to a sequence",
-        "Add an email to a sequence (a draft unless published; appended unless position is given).",
+        "Add an email to a sequence (a draft unless published; last unless position is given).",
         "create",
         "POST",
         "/v4/sequences/{sequence_id}/emails",
@@ -91,7 +91,7 @@ OPS = (
         "update_sequence_email",
         "sequences",
         "Update a sequence email",
-        "Change some fields of a sequence email; moving or publishing one may send it to waiting subscribers.",
+        "Change a sequence email; moving or publishing it may send it to waiting subscribers.",
         "write",
         "PUT",
         "/v4/sequences/{sequence_id}/emails/{email_id}",
@@ -104,7 +104,7 @@ OPS = (
         "delete_sequence_email",
         "sequences",
         "Delete a sequence email",
-        "Delete an email from a sequence; subscribers waiting for it skip to the next.",
+        "Delete a sequence email (waiting subscribers skip it).",
         "delete",
         "DELETE",
         "/v4/sequences/{sequence_id}/emails/{email_id}",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from kit_mcp.catalogue import members
 from kit_mcp.catalogue.op import Op
@@ -39,12 +39,19 @@ SEQUENCE_FULL = Item(
 )
 
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-Days = Annotated[list[Weekday], Field(min_length=1)] | None
+# Shown as plain strings: seven enum values cost a model more than the word "weekdays"; still validated.
+Days = (
+    Annotated[
+        list[Weekday],
+        Field(min_length=1),
+        WithJsonSchema({"type": "array", "items": {"type": "string"}, "description": "lowercase weekdays"}),
+    ]
+    | None
+)
 
 
+# Subscribers from these sources skip the sequence (no docstring: it would be sent to the model as a description).
 class Exclusion(BaseModel):
-    """Subscribers from these sources skip the sequence."""
-
     model_config = ConfigDict(extra="forbid")
     type: Literal["tag", "sequence", "form", "segment"]
     ids: Annotated[list[int], Field(min_length=1)]
@@ -56,7 +63,7 @@ SETTINGS = (
     body("email_template_id", int | None),
     body("send_days", Days),
     body("send_hour", Annotated[int, Field(ge=0, le=23)] | None),
-    body("time_zone", Annotated[str | None, Field(description="IANA, e.g. America/New_York")]),
+    body("time_zone", Annotated[str | None, Field(description="IANA name")]),
     body("active", Annotated[bool | None, Field(description="false pauses deliveries")]),
     body("repeat", Annotated[bool | None, Field(description="subscribers may go through it again")]),
     body("hold", Annotated[bool | None, Field(description="keep subscribers in after the last email")]),
@@ -107,7 +114,7 @@ OPS = (
         "get_sequence",
         "sequences",
         "Get a sequence",
-        "Get a sequence's settings: schedule, sender, template, flags, exclusions.",
+        "Get a sequence's settings.",
         "read",
         "GET",
         "/v4/sequences/{sequence_id}",
@@ -117,7 +124,7 @@ OPS = (
         "create_sequence",
         "sequences",
         "Create a sequence",
-        "Create an empty sequence (unset settings take the account's defaults); then add emails to it.",
+        "Create an empty sequence; then add emails to it.",
         "create",
         "POST",
         "/v4/sequences",
@@ -129,7 +136,7 @@ OPS = (
         "update_sequence",
         "sequences",
         "Update a sequence",
-        "Change some of a sequence's settings; schedule changes affect future sends only.",
+        "Change a sequence's settings (schedule changes: future sends only).",
         "write",
         "PUT",
         "/v4/sequences/{sequence_id}",
@@ -141,7 +148,7 @@ OPS = (
         "delete_sequence",
         "sequences",
         "Delete a sequence",
-        "Delete a sequence; its subscribers get none of its remaining emails (to pause: active=false).",
+        "Delete a sequence and its unsent emails (to pause: active=false).",
         "delete",
         "DELETE",
         "/v4/sequences/{sequence_id}",

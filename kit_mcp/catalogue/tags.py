@@ -123,7 +123,7 @@ OPS = (
         "delete_tag",
         "tags",
         "Delete a tag",
-        "Delete a tag; it is removed from every subscriber (needs OAuth or Maton).",
+        "Delete a tag from every subscriber (needs OAuth or Maton).",
         "delete",
         "DELETE",
         "/v4/bulk/tags",

@@ -53,7 +53,7 @@ OPS = (
         "create_webhook",
         "webhooks",
         "Create a webhook",
-        "Have Kit POST to target_url on an event; scope_id: the id the event needs (form_subscribe: a form's).",
+        "Have Kit POST to target_url on an event.",
         "create",
         "POST",
         "/v4/webhooks",
