@@ -99,3 +99,35 @@ def test_stdout_carries_only_protocol_messages(tmp_path: Path) -> None:
     assert by_id[3]["result"]["isError"] is False
     assert by_id[4]["result"]["isError"] is True
     assert "GET /v4/tags" in stderr, "logs belong on stderr"
+    assert "stdio: pipes read and written by the event loop" in stderr, "pipes take the fast path"
+
+
+def test_stdin_from_a_file_is_served_by_the_sdk_streams(tmp_path: Path) -> None:
+    """A regular file cannot be watched by the event loop: the SDK's threaded streams serve it, and every
+    request in it is answered before the server exits at its end."""
+    import json
+    import subprocess
+
+    messages = [
+        {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "file", "version": "0"}}},
+        {"jsonrpc": "2.0", "method": "notifications/initialized"},
+        {"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "list_tags", "arguments": {"per_page": 2}}},
+        {"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {"name": "get_subscriber", "arguments": {"subscriber_id": 1}}},
+    ]  # fmt: skip
+    requests = tmp_path / "requests.jsonl"
+    requests.write_text("".join(json.dumps(m) + "\n" for m in messages))
+    with requests.open() as stdin, (tmp_path / "stderr.txt").open("w") as errlog:
+        done = subprocess.run(
+            [sys.executable, "-m", "kit_mcp", "--sandbox", "--log-level", "DEBUG"],
+            stdin=stdin,
+            stdout=subprocess.PIPE,
+            stderr=errlog,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 0
+    by_id = {r["id"]: r for r in map(json.loads, done.stdout.splitlines())}
+    assert set(by_id) == {1, 2, 3}
+    assert by_id[2]["result"]["isError"] is False and by_id[3]["result"]["isError"] is True
+    assert "stdio: the SDK's threaded streams" in (tmp_path / "stderr.txt").read_text()
