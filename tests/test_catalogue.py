@@ -167,6 +167,20 @@ async def test_invalid_arguments_get_one_sentence_each(sandbox: Any) -> None:
     assert sandbox.state.journal == []
 
 
+async def test_bounds_left_out_of_schemas_still_get_an_actionable_sentence(sandbox: Any) -> None:
+    """Patterns and non-empty bounds are not shown to the model (tokens), so their errors say the form."""
+    from kit_mcp.catalogue.select import Selection
+
+    async with mcp_client(kit_settings(sandbox.url, token=True), Selection.of(["all"])) as kit:
+        wrong = await fail(
+            kit, "create_purchase", email_address="a@example.com", transaction_id="t1", currency="dollars", products=[]
+        )
+        events = await fail(kit, "create_webhook_endpoint", url="https://example.com/hook", events=["everything"])
+    assert "currency: must be like USD (got 'dollars')." in wrong and "products must not be empty." in wrong
+    assert "events.0: must be like subscriber.created (got 'everything')." in events
+    assert sandbox.state.journal == []
+
+
 async def test_maton_keeps_kits_own_400_and_names_only_its_own_no_connection(sandbox: Any) -> None:
     async with mcp_client(maton_settings(sandbox.url)) as maton:
         sandbox.state.faults.add(Fault(status=400, body='{"errors":["Bad request: per_page is invalid"]}'))

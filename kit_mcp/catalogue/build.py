@@ -84,6 +84,13 @@ def compact(schema: Any) -> Any:
     return compacted
 
 
+def _example(model: type[ArgModelBase], loc: tuple[int | str, ...]) -> str:
+    """The example in an argument's description ("e.g. USD" gives "USD"), or ""."""
+    field = model.model_fields.get(str(loc[0])) if loc else None
+    description = (field.description or "") if field else ""
+    return description.removeprefix("e.g. ") if description.startswith("e.g. ") else ""
+
+
 def explain(exc: ValidationError, op: Op, model: type[ArgModelBase]) -> str:
     """One short sentence per argument, saying what to send instead."""
     sentences: list[str] = []
@@ -93,6 +100,11 @@ def explain(exc: ValidationError, op: Op, model: type[ArgModelBase]) -> str:
             sentences.append(f"{name} is required.")
         elif error["type"] == "extra_forbidden":
             sentences.append(f"{name} is not an argument of {op.name}; it takes {', '.join(model.model_fields)}.")
+        elif error["type"] == "string_pattern_mismatch" and (example := _example(model, error["loc"])):
+            # Patterns are left out of the schemas a model sees: say the form by the description's example.
+            sentences.append(f"{name}: must be like {example} (got {repr(error.get('input'))[:40]}).")
+        elif error["type"] == "too_short" and error.get("input") in ([], ""):
+            sentences.append(f"{name} must not be empty.")
         else:
             message = str(error["msg"]).replace("Input should be", "must be").replace("Value error, ", "")
             shown = repr(error.get("input"))
