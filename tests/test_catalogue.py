@@ -138,6 +138,7 @@ def test_names_kinds_and_toolsets_are_consistent() -> None:
             "untag",
             "unsubscribe",
             "filter",
+            "find",
             "set",
             "rotate",
             "revoke",

@@ -31,6 +31,7 @@ DEFAULT_NAMES = {
     "list_custom_fields", "create_custom_field", "update_custom_field", "delete_custom_field",
     "list_webhooks", "create_webhook", "delete_webhook",
     "list_connections", "get_connection", "create_connection", "delete_connection",
+    "find_subscriber",  # issue 8: the first of its tools to join the default set
 }  # fmt: skip
 # Names the project promised for the rest of Kit v4 (a contract: agents and configs name them).
 PROMISED = {
@@ -72,7 +73,7 @@ async def test_annotations_follow_the_rules() -> None:
         hints = tool["annotations"]
         name = tool["name"]
         assert hints["openWorldHint"] is True, name
-        is_read = name.startswith(("list_", "get_", "filter_"))
+        is_read = name.startswith(("list_", "get_", "filter_", "find_"))
         assert hints["readOnlyHint"] is is_read, name
         assert hints["destructiveHint"] is name.startswith(("delete_", "untag_", "unsubscribe_", "revoke_")), name
         if is_read:

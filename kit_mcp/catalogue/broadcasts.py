@@ -136,7 +136,7 @@ OPS = (
         "list_broadcasts",
         "broadcasts",
         "List broadcasts",
-        "List broadcasts (one-off emails), drafts included.",
+        "List broadcasts, drafts included.",
         "read",
         "GET",
         "/v4/broadcasts",

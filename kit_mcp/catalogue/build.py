@@ -10,12 +10,14 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.tools import Tool
 from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetadata
 from mcp.types import CallToolResult
+from mcp_types import InputRequiredResult
 from pydantic import ConfigDict, ValidationError, create_model
 
 from kit_mcp.catalogue.call import Call, generic
 from kit_mcp.catalogue.op import Op
 from kit_mcp.catalogue.render import result
 from kit_mcp.catalogue.views import ShapeError
+from kit_mcp.confirm import confirm
 from kit_mcp.errors import KitError, unexpected_answer
 from kit_mcp.gateway import Gateway
 
@@ -122,16 +124,20 @@ class KitTool(Tool):
             args = model.model_validate(self.fn_metadata.pre_parse_json(arguments))
         except ValidationError as exc:
             raise ToolError(explain(exc, self.fn.op, model)) from None  # type: ignore[attr-defined]
-        return await self.fn(dict(args))
+        return await self.fn(dict(args), context)
 
 
 def build_tool(op: Op, gw: Gateway) -> KitTool:
     handler = op.handler or generic
     upstream = "Maton" if op.upstream == "maton" else "Kit"
 
-    async def run(args: dict[str, Any]) -> CallToolResult:
+    async def run(args: dict[str, Any], context: Any = None) -> CallToolResult | InputRequiredResult:
+        # Asked before anything is sent; a decline or cancel is a tool error saying nothing was sent.
+        question = await confirm(op, args, context, gw.settings.confirm)
+        if question is not None:
+            return question
         try:
-            return result(await handler(Call(gw, op, args)))
+            return result(await handler(Call(gw, op, args, context)))
         except ToolError:
             raise
         except KitError as exc:

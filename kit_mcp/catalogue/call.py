@@ -47,6 +47,7 @@ class Call:
     gw: Gateway
     op: Op
     args: dict[str, Any]
+    context: Any = None  # the MCP request's context, for handlers that talk to the client (elicitation)
 
     @property
     def ids(self) -> dict[str, Any]:

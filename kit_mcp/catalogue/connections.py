@@ -7,6 +7,7 @@ from typing import Any, Literal
 from kit_mcp.catalogue.call import Call
 from kit_mcp.catalogue.op import Op, Param
 from kit_mcp.catalogue.views import Done, F, Item, One, Page, ShapeError
+from kit_mcp.confirm import offer_url
 
 CONNECTION = Item(
     (F("connection_id", required=True), F("status"), F("app"), F("creation_time"), F("last_updated_time"), F("url"))
@@ -26,6 +27,13 @@ async def create_connection(call: Call) -> dict[str, Any]:
     connection = CONNECTION.project(raw, True)
     if not connection.get("url"):
         raise ShapeError("Maton answered no authorisation url")
+    # Where the client can, the link goes straight to the user as well (the model still gets it).
+    await offer_url(
+        call.context,
+        "Open this link to authorise Kit for your Maton connection.",
+        connection["url"],
+        str(connection.get("connection_id") or connection["url"]),
+    )
     return {"connection": connection, "next_step": NEXT_STEP}
 
 
@@ -48,7 +56,7 @@ OPS = (
         "get_connection",
         "connections",
         "Get a Maton connection",
-        "Get one Maton connection (PENDING until authorised at its url).",
+        "Get one Maton connection.",
         "read",
         "GET",
         "/connections/{connection_id}",
@@ -60,7 +68,7 @@ OPS = (
         "create_connection",
         "connections",
         "Create a Maton Kit connection",
-        "Start a Maton connection to Kit; the user authorises it at the returned url.",
+        "Start a Maton connection; the user authorises Kit at its url.",
         "create",
         "POST",
         "/connections",
@@ -74,7 +82,7 @@ OPS = (
         "delete_connection",
         "connections",
         "Delete a Maton connection",
-        "Delete a Maton connection; Kit calls through it stop working.",
+        "Delete a Maton connection; Kit calls through it stop.",
         "delete",
         "DELETE",
         "/connections/{connection_id}",

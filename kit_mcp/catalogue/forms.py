@@ -63,7 +63,7 @@ OPS = (
         "add_subscriber_to_form",
         "forms",
         "Add a subscriber to a form",
-        "Add an existing subscriber to a form. May send its incentive email.",
+        "Add a subscriber to a form (may send its incentive email).",
         "write",
         "POST",
         "/v4/forms/{form_id}/subscribers",

@@ -32,7 +32,7 @@ OPS = (
         "list_posts",
         "posts",
         "List posts",
-        "List web posts, drafts included (without content).",
+        "List web posts, drafts included.",
         "read",
         "GET",
         "/v4/posts",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -11,7 +12,7 @@ from kit_mcp.catalogue.call import Call
 from kit_mcp.catalogue.items import SUBSCRIBER, TAG
 from kit_mcp.catalogue.op import Op, Param
 from kit_mcp.catalogue.params import DETAIL, PAGE, Fields, State, Status, body, dates, required
-from kit_mcp.catalogue.views import Done, F, Item, One, Page
+from kit_mcp.catalogue.views import Done, F, Item, One, Page, ShapeError, View, cursors
 
 # Kit's sort fields, the engagement ones without their `engagement__` prefix (sent for engagement__sent ...):
 # the same choice for fewer tokens; list_subscribers adds the prefix back.
@@ -87,6 +88,61 @@ FILTERED = Item(
 )
 
 
+# find_subscriber: the subscriber with every tag (id, name, tagged_at) and the custom fields that hold a value.
+FOUND = Item((*(f for f in SUBSCRIBER.fields if f.name != "tags"), F("tags", list, item=TAG)), custom_fields="fields")
+# Kit's largest page, and a bound on the pages of tags read for one subscriber (50,000 tags).
+TAG_PAGE = 1000
+TAG_PAGES = 50
+
+
+class Found(View):
+    """`{"subscriber": {...}}`, or `{"subscriber": null}` when no subscriber has the address."""
+
+    def result(self, data: Mapping[str, Any], status: int, args: Mapping[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError("find_subscriber builds its result")
+
+    def schema(self) -> dict[str, Any]:
+        item = FOUND.schema()
+        return {
+            "type": "object",
+            "properties": {"subscriber": {**item, "type": ["object", "null"]}, "note": {"type": "string"}},
+            "required": ["subscriber"],
+        }
+
+
+async def find_subscriber(call: Call) -> dict[str, Any]:
+    """One subscriber by email in any state, then every page of their tags: one tool call where an agent
+    would otherwise make two or more, and page through tags itself."""
+    query: dict[str, str | int] = {"email_address": call.args["email_address"], "status": "all"}
+    found = await call.send(call.request(params=query))
+    raw = found.data.get("subscribers")
+    if not isinstance(raw, list) or not raw:
+        if raw is not None and not isinstance(raw, list):
+            raise ShapeError("subscribers is not a list")
+        return {"subscriber": None, "note": "No subscriber has this email address, in any state."}
+    subscriber = raw[0]
+    sid = subscriber.get("id") if isinstance(subscriber, Mapping) else None
+    if type(sid) is not int:
+        raise ShapeError("a subscriber has no id")
+    tags: list[Any] = []
+    after: str | None = None
+    for _ in range(TAG_PAGES):
+        params: dict[str, str | int] = {"per_page": TAG_PAGE, **({"after": after} if after else {})}
+        reply = await call.send(
+            call.request("GET", "/v4/subscribers/{subscriber_id}/tags", params=params, ids={"subscriber_id": sid})
+        )
+        page = reply.data.get("tags")
+        if not isinstance(page, list):
+            raise ShapeError("tags is not a list")
+        tags.extend(page)
+        after = cursors(reply.data.get("pagination"))["next_cursor"]
+        if after is None:
+            break
+    out = FOUND.project({**subscriber, "tags": tags}, detail=True)
+    out.pop("unset_fields", None)  # only the custom fields that hold a value
+    return {"subscriber": out}
+
+
 async def create_subscriber(call: Call) -> dict[str, Any]:
     reply = await call.send()
     out = One("subscriber", SUBSCRIBER, created=True, extra=("warnings",)).result(reply.data, reply.status, call.args)
@@ -119,6 +175,20 @@ OPS = (
         Page("subscribers", SUBSCRIBER),
         default=True,
         handler=list_subscribers,
+    ),
+    Op(
+        "find_subscriber",
+        "subscribers",
+        "Find a subscriber by email",
+        "A subscriber by email, any state, with tags and set custom fields.",
+        "read",
+        "GET",
+        "/v4/subscribers",
+        (required("email_address", str, to="none"),),
+        Found(),
+        default=True,
+        handler=find_subscriber,
+        also=(("GET", "/v4/subscribers/{subscriber_id}/tags"),),
     ),
     Op(
         "get_subscriber",
