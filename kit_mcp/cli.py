@@ -51,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     tools.add_argument("--tools", help=_help("KIT_MCP_TOOLS"))
     tools.add_argument("--exclude-tools", help=_help("KIT_MCP_EXCLUDE_TOOLS"))
     tools.add_argument("--read-only", action="store_true", default=None, help=_help("KIT_MCP_READ_ONLY"))
+    tools.add_argument("--confirm", choices=["destructive", "writes", "never"], help=_help("KIT_MCP_CONFIRM"))
     tools.add_argument("--list-tools", action="store_true", help="print every tool, its toolset and kind, and exit")
     hosted = parser.add_argument_group("hosted mode (--transport http)")
     hosted.add_argument(
@@ -114,6 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             tools=_names(args.tools, "KIT_MCP_TOOLS"),
             exclude_tools=_names(args.exclude_tools, "KIT_MCP_EXCLUDE_TOOLS"),
             read_only=args.read_only,
+            confirm=args.confirm,
         )
     except ConfigError as exc:
         print(f"kit-mcp: {exc}", file=sys.stderr)

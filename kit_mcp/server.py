@@ -12,7 +12,8 @@ from kit_mcp.catalogue.select import Selection, SelectionMiddleware
 from kit_mcp.gateway import Gateway
 
 INSTRUCTIONS = """\
-Manage a Kit (ConvertKit) email account. Ids come from the list_ tools.
+Manage a Kit (ConvertKit) email account. Ids come from the list_ tools; for one person by email, \
+find_subscriber gives them with their tags and custom fields in one call.
 Lists return next_cursor: pass it as `after` for the next page (no next_cursor: last page). \
 per_page defaults to 50 (at most 1000); a first page also gives total_count; keep it small and filter (status, \
 email_address, dates) rather than page through everything. Dates are YYYY-MM-DD.

@@ -175,6 +175,14 @@ VARIABLES: tuple[Var, ...] = (
     Var("KIT_MCP_TOOLS", "tools", _names, "", "serve only these tools (comma-separated names)", flag="--tools"),
     Var("KIT_MCP_EXCLUDE_TOOLS", "exclude_tools", _names, "", "never serve these tools", flag="--exclude-tools"),
     Var("KIT_MCP_READ_ONLY", "read_only", _flag, "false", "serve only tools that change nothing", flag="--read-only"),
+    Var(
+        "KIT_MCP_CONFIRM",
+        "confirm",
+        _choice("destructive", "writes", "never"),
+        "destructive",
+        "which tools ask the user first, when the client can (MCP elicitation): destructive, writes or never",
+        flag="--confirm",
+    ),
     # Calls upstream
     Var("KIT_MCP_TIMEOUT", "timeout", _seconds, "30", "seconds one attempt may take, sending and reading the answer"),
     Var(
@@ -376,6 +384,8 @@ class Settings:
     tools: tuple[str, ...] = ()
     exclude_tools: tuple[str, ...] = ()
     read_only: bool = False
+    # Which tool calls ask the user first (MCP elicitation), when the client supports it.
+    confirm: Literal["destructive", "writes", "never"] = "destructive"
     # Not read from the environment: the tests shrink them.
     backoff: float = 0.5  # base of the exponential backoff between retries
     retries: int = 2
