@@ -10,6 +10,7 @@ from kit_mcp import __version__
 from kit_mcp.catalogue.build import build_tool
 from kit_mcp.catalogue.select import Selection, SelectionMiddleware
 from kit_mcp.gateway import Gateway
+from kit_mcp.prompts import prompts_for
 
 INSTRUCTIONS = """\
 Manage a Kit (ConvertKit) email account. Ids come from the list_ tools; for one person by email, \
@@ -21,7 +22,9 @@ Lists are slim; detail=true adds dates and custom fields.
 Subscriber `fields` use custom field keys from list_custom_fields. Tools that take subscriber_id or \
 email_address want exactly one of them.
 Tagging and adding to forms or sequences can trigger automations and emails: confirm bulk writes with the user.
-Writes say created=false when the thing already existed. Errors say what to fix; rate limits say when to retry."""
+Writes say created=false when the thing already existed. Errors say what to fix; rate limits say when to retry.
+For common requests (tagging a form's subscribers, onboarding emails into a sequence, cleaning up bounced \
+subscribers, a growth report) the server's prompts give the steps."""
 
 
 def build_server(
@@ -30,12 +33,16 @@ def build_server(
     """`selection`: the tools to serve (default: the default set). `middleware`: the hosting layer's
     (per-request tenants)."""
     selection = selection or Selection.of()
-    return MCPServer(
+    ops = selection.ops()
+    server = MCPServer(
         name="kit-mcp",
         title="Kit",
         version=__version__,
         instructions=INSTRUCTIONS,
         website_url="https://github.com/kit-mcp/kit-mcp",
-        tools=[build_tool(op, gateway) for op in selection.ops()],
+        tools=[build_tool(op, gateway) for op in ops],
         middleware=[*(middleware or []), SelectionMiddleware(selection)],
     )
+    for prompt in prompts_for(op.name for op in ops):
+        server.add_prompt(prompt)
+    return server
