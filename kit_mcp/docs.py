@@ -12,6 +12,7 @@ from typing import Any
 
 from kit_mcp.catalogue import CATALOGUE, TOOLSETS
 from kit_mcp.kit_api import MATON_OPERATIONS, OPERATIONS
+from kit_mcp.prompts import RECIPES
 from kit_mcp.settings import markdown_table
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -85,8 +86,23 @@ def manifest_tools() -> list[dict[str, Any]]:
     return [{"name": op.name, "description": op.doc} for op in CATALOGUE if op.default]
 
 
+def manifest_prompts() -> list[dict[str, Any]]:
+    """The prompts a default install offers, their arguments as the bundle's `${arguments.name}` placeholders."""
+    served = {op.name for op in CATALOGUE if op.default}
+    return [
+        {
+            "name": r.name,
+            "description": r.description,
+            "arguments": [name for name, _ in r.arguments],
+            "text": r.render({name: f"${{arguments.{name}}}" for name, _ in r.arguments}),
+        }
+        for r in RECIPES
+        if r.tools <= served
+    ]
+
+
 def render_manifest(manifest: dict[str, Any]) -> dict[str, Any]:
-    return {**manifest, "tools": manifest_tools()}
+    return {**manifest, "tools": manifest_tools(), "prompts": manifest_prompts()}
 
 
 def main() -> int:
