@@ -1,10 +1,10 @@
 """The sandbox against Kit's own descriptions of API v4.
 
-Every operation the sandbox implements (every key of `kit_routes.HANDLERS`: all of `kit_api.OPERATIONS`
-but the bulk ones, except DELETE /v4/bulk/tags) is called over real HTTP, at /v4 (Kit) and at /kit/v4
-(Maton's gateway, which routes through the seeded account's ACTIVE Kit connection), on its success paths
-and its error paths. Each answer's status must be one the description lists for that operation, and its
-body must validate against that status's response schema (OAS30Validator, #/... references resolved in
+Every operation the sandbox implements (every key of `kit_routes.HANDLERS`: all 83 of `kit_api.OPERATIONS`,
+the 8 OAuth-only /v4/bulk ones included, called with an OAuth bearer token) is called over real HTTP, at /v4
+(Kit) and at /kit/v4 (Maton's gateway, which routes through the seeded account's ACTIVE Kit connection), on
+its success paths and its error paths. Each answer's status must be one the description lists for that
+operation, and its body must validate against that status's response schema (OAS30Validator, #/... references resolved in
 the document). Which description:
 
 - Kit's current description (tests/kit-openapi-v4-current.json) for every operation it has;
@@ -49,6 +49,13 @@ The descriptions are used as published except for these exemptions:
    with them null), though the single-post schema types them as non-null strings: nullable.
 9. Sequence emails: Kit's prose says an hours-based email "always returns send_days as null"; the schemas
    type send_days as an array everywhere: nullable.
+10. A bulk failure shows the item as it was sent, where an id that is not an integer, or a field the item
+   left out, is null (the descriptions' own examples show a failed tagging's, addition's or value's
+   `subscriber_id: null`, a failed subscriber's `email_address: null`), but two failure schemas type such
+   fields as non-null: POST /v4/bulk/subscribers' `subscriber.first_name` (an item may have no first name:
+   the same operation's successes mark it nullable) and POST /v4/bulk/custom_fields/subscribers'
+   `custom_field_value.subscriber_custom_field_id` and `.value` (a failure can be that either is missing or
+   not of its type): nullable.
 """
 
 from __future__ import annotations
@@ -207,7 +214,7 @@ GROUP = {
 
 
 def _exempt(raw: dict[str, Any]) -> dict[str, Any]:
-    """Exemptions 2-9 of the module docstring, applied to a copy of a description (each where it has the
+    """Exemptions 2-10 of the module docstring, applied to a copy of a description (each where it has the
     operation)."""
     spec = copy.deepcopy(raw)
     paths = spec["paths"]
@@ -252,6 +259,15 @@ def _exempt(raw: dict[str, Any]) -> dict[str, Any]:
         for node in _walk(paths.get(template, {})):
             if "send_days" in node["properties"]:
                 node["properties"]["send_days"]["nullable"] = True  # 9
+    echoes = [
+        ("/v4/bulk/subscribers", "subscriber", ("first_name",)),
+        ("/v4/bulk/custom_fields/subscribers", "custom_field_value", ("subscriber_custom_field_id", "value")),
+    ]
+    for template, item, names in echoes:
+        if has("POST", template):
+            failure = _response(spec, "POST", template, 200)["properties"]["failures"]["items"]["properties"]
+            for name in names:
+                failure[item]["properties"][name]["nullable"] = True  # 10
     return spec
 
 
@@ -325,8 +341,12 @@ UNREACHABLE: dict[Status, str] = {
     ("DELETE", "/v4/custom_fields/{id}", 422): "'Unable to destroy the custom field.': a failure inside Kit "
     "that no request causes",
     ("DELETE", "/v4/webhooks/{id}", 422): "'Unable to destroy the webhook.': as above",
-    ("DELETE", "/v4/bulk/tags", 413): "over the 300 MB of queued bulk data per app and account (§1.5); the "
-    "sandbox queues nothing",
+    **{
+        (op.method, op.path, 413): "over the 300 MB of queued bulk data per app and account (§1.5); the sandbox "
+        "queues nothing"
+        for op in OPERATIONS
+        if op.bulk
+    },
 }
 
 
@@ -1003,9 +1023,85 @@ def webhook_endpoints(c: Contract) -> None:
     c("DELETE", _E + "/{id}", ids=eid, expect=404)
 
 
+_B = "/v4/bulk"
+
+
+def bulk(c: Contract) -> None:
+    """Kit's bulk operations, OAuth only (the bearer token; Maton's gateway injects its own): each with items
+    done and items failed (200), over 100 items (202 `{}`; the sandbox does the work at once), and no items
+    (422); bulk subscribers also over the account's subscriber limit (403). Run last: it adds custom fields,
+    which the custom_fields area counts."""
+    named = c("GET", "/v4/subscribers", params={"per_page": 101, "sort_order": "asc"}, expect=200)["subscribers"]
+    assert len(named) == 101 and all(s["first_name"] for s in named), "tagging and form answers need a first name"
+    one, other = named[0]["id"], named[1]["id"]
+
+    made = c("POST", _B + "/tags", json={"tags": [{"name": "contract-bulk"}, {"name": " "}], "callback_url": None},
+             expect=200, strict=True)  # fmt: skip
+    assert [t["name"] for t in made["tags"]] == ["contract-bulk"] and made["failures"][0]["errors"]
+    c("POST", _B + "/tags", json={"tags": [{"name": f"contract-bulk-{n}"} for n in range(101)]}, expect=202)
+    tid = made["tags"][0]["id"]
+    taggings = [{"tag_id": tid, "subscriber_id": one}, {"tag_id": tid, "subscriber_id": 1},
+                {"tag_id": 1, "subscriber_id": other}]  # fmt: skip
+    tagged = c("POST", _B + "/tags/subscribers", json={"taggings": taggings}, expect=200, strict=True)
+    assert [s["id"] for s in tagged["subscribers"]] == [one] and len(tagged["failures"]) == 2
+    everyone = {"taggings": [{"tag_id": tid, "subscriber_id": s["id"]} for s in named]}
+    c("POST", _B + "/tags/subscribers", json=everyone, expect=202)
+    untagged = c("DELETE", _B + "/tags/subscribers", json={"taggings": taggings}, expect=200, strict=True)
+    assert len(untagged["failures"]) == 2
+    c("DELETE", _B + "/tags/subscribers", json=everyone, expect=202)
+
+    form = next(f for f in c("GET", "/v4/forms", expect=200)["forms"] if f["name"] == "Course waitlist")
+    additions = [{"form_id": form["id"], "subscriber_id": one, "referrer": "https://example.org/?utm_source=ads"},
+                 {"form_id": form["id"], "subscriber_id": 1}, {"form_id": 1, "subscriber_id": other}]  # fmt: skip
+    added = c("POST", _B + "/forms/subscribers", json={"additions": additions}, expect=200, strict=True)
+    assert added["subscribers"][0]["referrer_utm_parameters"]["source"] == "ads" and len(added["failures"]) == 2
+    many = {"additions": [{"form_id": form["id"], "subscriber_id": s["id"]} for s in named]}
+    c("POST", _B + "/forms/subscribers", json=many, expect=202)
+
+    people = [{"first_name": "Bulk", "email_address": "contract-bulk@example.org"},
+              {"email_address": "contract-nameless@example.org"},
+              {"first_name": "Bad", "email_address": "bad"}]  # fmt: skip
+    upserted = c("POST", _B + "/subscribers", json={"subscribers": people}, expect=200, strict=True)
+    assert [s["first_name"] for s in upserted["subscribers"]] == ["Bulk", None] and len(upserted["failures"]) == 1
+    nameless = c("POST", _B + "/subscribers", json={"subscribers": [{"email_address": "x"}]}, expect=200)
+    assert nameless["failures"][0]["subscriber"]["first_name"] is None  # exemption 10
+    crowd = {"subscribers": [{"email_address": f"contract-bulk-{n}@example.org"} for n in range(101)]}
+    c("POST", _B + "/subscribers", json=crowd, expect=202)
+    tables = c.state.account.tables
+    tables["subscriber_limit"] = sum(1 for s in c.state.account.subscribers.values() if s["state"] == "active")
+    try:
+        c("POST", _B + "/subscribers", json={"subscribers": [{"email_address": "one-too-many@example.org"}]},
+          expect=403)  # fmt: skip
+    finally:
+        del tables["subscriber_limit"]
+
+    created = c("POST", _B + "/custom_fields", json={"custom_fields": [{"label": "Contract bulk"}, {"label": ""}]},
+                expect=200, strict=True)  # fmt: skip
+    assert len(created["custom_fields"]) == len(created["failures"]) == 1
+    c("POST", _B + "/custom_fields", json={"custom_fields": [{"label": f"Bulk {n}"} for n in range(101)]}, expect=202)
+    fid = created["custom_fields"][0]["id"]
+    values = [{"subscriber_id": one, "subscriber_custom_field_id": fid, "value": "x"},
+              {"subscriber_id": None, "subscriber_custom_field_id": fid, "value": "Jones"}]  # fmt: skip
+    body = {"custom_field_values": values, "callback_url": None}
+    set_ = c("POST", _B + "/custom_fields/subscribers", json=body, expect=200, strict=True)
+    assert set_["custom_field_values"] == values[:1] and len(set_["failures"]) == 1
+    unset = {"custom_field_values": [{"subscriber_id": one, "subscriber_custom_field_id": None, "value": None}]}
+    assert c("POST", _B + "/custom_fields/subscribers", json=unset, expect=200)["failures"]  # exemption 10
+    lots = [{"subscriber_id": s["id"], "subscriber_custom_field_id": fid, "value": "y"} for s in named]
+    c("POST", _B + "/custom_fields/subscribers", json={"custom_field_values": lots, "callback_url": None}, expect=202)
+
+    arrays = [("POST", "/tags", "tags"), ("POST", "/tags/subscribers", "taggings"),
+              ("DELETE", "/tags/subscribers", "taggings"), ("POST", "/forms/subscribers", "additions"),
+              ("POST", "/subscribers", "subscribers"), ("POST", "/custom_fields", "custom_fields"),
+              ("POST", "/custom_fields/subscribers", "custom_field_values")]  # fmt: skip
+    for method, template, name in arrays:
+        for bad in [{}, {name: []}, {name: "all"}]:
+            c(method, _B + template, json=bad, expect=422)
+
+
 AREAS: list[Callable[[Contract], None]] = [
     account, subscribers, engagement, pagination, tags, taggings, forms, sequences, sequence_emails, broadcasts,
-    content, posts, snippets, custom_fields, webhooks, webhook_endpoints,
+    content, posts, snippets, custom_fields, webhooks, webhook_endpoints, bulk,
 ]  # fmt: skip
 
 
@@ -1032,8 +1128,10 @@ def test_401_on_every_operation(sandbox: Any) -> None:
 
 def test_oauth_only_operations_refuse_an_api_key(sandbox: Any) -> None:
     oauth_only = {(m, t) for m, t in IMPLEMENTED if BY_KEY[key(m, t)].oauth_only}
-    assert oauth_only == {("GET", "/v4/purchases"), ("POST", "/v4/purchases"), ("GET", "/v4/purchases/{id}"),
-                          ("DELETE", "/v4/bulk/tags")}  # fmt: skip
+    bulk_ones = {(op.method, op.path) for op in OPERATIONS if op.bulk}
+    assert len(bulk_ones) == 8 and all(t.startswith("/v4/bulk/") for _, t in bulk_ones)
+    purchases = {("GET", "/v4/purchases"), ("POST", "/v4/purchases"), ("GET", "/v4/purchases/{id}")}
+    assert oauth_only == bulk_ones | purchases
     with httpx.Client(base_url=sandbox.url, headers={"X-Kit-Api-Key": "any-key"}) as http:
         c = Contract(http, sandbox.state)
         for method, template in sorted(oauth_only):
@@ -1046,8 +1144,8 @@ def test_every_operation_and_listed_status_is_exercised(sandbox: Any) -> None:
     """All areas in one run, plus the 401s: every operation the sandbox implements, with every status a
     description lists for it (except those in UNREACHABLE) and every status of EXTRA."""
     assert {key(m, t) for m, t in IMPLEMENTED} == set(HANDLERS), "a handler for an operation Kit does not have"
-    wanted = {(op.method, op.path) for op in OPERATIONS if not op.bulk} | {("DELETE", "/v4/bulk/tags")}
-    assert wanted == IMPLEMENTED and len(wanted) == 76
+    wanted = {(op.method, op.path) for op in OPERATIONS}
+    assert wanted == IMPLEMENTED and len(wanted) == 83
     with httpx.Client(base_url=sandbox.url, headers=TOKEN) as http:
         c = Contract(http, sandbox.state)
         for area in AREAS:

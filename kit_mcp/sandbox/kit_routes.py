@@ -10,6 +10,7 @@ from kit_mcp.kit_api import OPERATIONS, key
 from kit_mcp.sandbox import (
     routes_account,
     routes_broadcasts,
+    routes_bulk,
     routes_content,
     routes_custom_fields,
     routes_engagement,
@@ -31,6 +32,7 @@ Handler = Callable[[Call], Reply]
 EXTENSIONS = (
     routes_account,
     routes_broadcasts,
+    routes_bulk,
     routes_engagement,
     routes_posts,
     routes_purchases,
