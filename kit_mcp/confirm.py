@@ -39,17 +39,26 @@ class Proceed(BaseModel):
     """Nothing to fill in: accepting is the answer."""
 
 
-def asks(op: Op, mode: Mode) -> bool:
+def items(args: dict[str, Any]) -> int:
+    """How many items a bulk call names (the length of its list argument); 0 for a single-item call."""
+    return max((len(v) for v in args.values() if isinstance(v, list)), default=0)
+
+
+def asks(op: Op, mode: Mode, args: dict[str, Any] | None = None, over: int = 25) -> bool:
     if mode == "never":
         return False
+    if args and args.get("resume"):
+        return False  # the job's first call asked; the signed token shows it was let through
     if mode == "writes":
         return op.writes
-    return op.annotations.destructive_hint is True
+    return op.annotations.destructive_hint is True or (op.writes and items(args or {}) > over)
 
 
 def summary(op: Op, args: dict[str, Any]) -> str:
-    """One line: what the call will do, by its title and the ids and email it names."""
+    """One line: what the call will do, by its title, the ids and email it names, and how many items."""
     named = [f"{k} {v}" for k, v in args.items() if (k.endswith("_id") or k == "email_address") and v is not None]
+    if count := items(args):
+        named.append(f"{count:,} item{'s' if count != 1 else ''}")
     return f"{op.title}{' (' + ', '.join(named) + ')' if named else ''}?"
 
 
@@ -92,10 +101,10 @@ def _answered(context: Any) -> Outcome | None:
     return answer.action if isinstance(answer, ElicitResult) else None
 
 
-async def confirm(op: Op, args: dict[str, Any], context: Any, mode: Mode) -> InputRequiredResult | None:
+async def confirm(op: Op, args: dict[str, Any], context: Any, mode: Mode, over: int = 25) -> InputRequiredResult | None:
     """None to go on (accepted, or the user cannot be asked); an InputRequiredResult to ask first (2026-07-28
     and later); a tool error, with nothing sent, when the user declines or cancels."""
-    if not asks(op, mode):
+    if not asks(op, mode, args, over):
         return None
     message = summary(op, args)
     if _modern(context):

@@ -1,5 +1,6 @@
 """`kit-mcp demo`: a newcomer's first look. Starts `kit-mcp --sandbox` as a subprocess, drives it with
-the MCP SDK's own client over stdio, and prints each step: tools, reads, writes, paging, an error."""
+the MCP SDK's own client over stdio, and prints each step: tools, a whole list in one call, a dry run, a
+bulk write and its account, an error."""
 
 from __future__ import annotations
 
@@ -48,36 +49,36 @@ async def _session() -> None:
         tag = await _call(client, "create_tag", {"name": TAG})
         _say(f"3. create_tag '{TAG}': id {tag['tag']['id']} (created={tag['created']})")
 
-        pages, tagged, already, after = 0, 0, 0, None
-        while True:
-            args: dict[str, Any] = {"form_id": form["id"], "per_page": 50}
-            if after:
-                args["after"] = after
-            page = await _call(client, "list_form_subscribers", args)
-            pages += 1
-            for sub in page["subscribers"]:
-                done = await _call(client, "tag_subscriber", {"tag_id": tag["tag"]["id"], "subscriber_id": sub["id"]})
-                tagged += done["created"]
-                already += not done["created"]
-            after = page.get("next_cursor")
-            if not after:
-                break
-        _say(f"4. Paged list_form_subscribers in {pages} pages by next_cursor and called tag_subscriber for each:")
-        _say(f"   {tagged} newly tagged, {already} already had the tag")
+        tag_id = tag["tag"]["id"]
+        members = await _call(client, "list_form_subscribers", {"form_id": form["id"], "max_items": 10000})
+        ids = [s["id"] for s in members["subscribers"]]
+        _say(f"4. list_form_subscribers with max_items: all {len(ids)} of the form's subscribers in one call")
 
-        check = await _call(client, "list_tag_subscribers", {"tag_id": tag["tag"]["id"], "per_page": 3})
-        sample = ", ".join(s["email_address"] for s in check["subscribers"])
-        _say(f"5. list_tag_subscribers: total_count={check.get('total_count')}; first three: {sample}")
+        plan = await _call(client, "tag_subscribers", {"tag_id": tag_id, "subscriber_ids": ids, "dry_run": True})
+        routes = ", ".join(f"{g['requests']} x {g['method']} {g['path']}" for g in plan["would_send"])
+        _say(f"5. tag_subscribers dry_run: would tag {plan['would_change']} ({routes}); nothing sent")
+
+        done = await _call(client, "tag_subscribers", {"tag_id": tag_id, "subscriber_ids": ids})
+        tagged, already = done["succeeded"], done["unchanged"]
+        _say(f"6. tag_subscribers: {tagged} newly tagged, {already} already had it, {done['failed']} failed")
+
+        check = await _call(client, "list_tag_subscribers", {"tag_id": tag_id, "per_page": 3})
+        sample = [s["email_address"] for s in check["subscribers"]]
+        _say(f"7. list_tag_subscribers: total_count={check.get('total_count')}; first three: {', '.join(sample)}")
 
         again = await _call(
-            client, "tag_subscriber", {"tag_id": tag["tag"]["id"], "email_address": sample.split(", ")[0]}
+            client, "tag_subscribers", {"tag_id": tag_id, "email_addresses": [*sample, "x@example.com"]}
         )
-        _say(f"6. tag_subscriber again by email: created={again['created']} (Kit's tagging is idempotent)")
+        reason = again["failed_items"][0]["reason"] if again["failed_items"] else ""
+        _say(
+            f"8. tag_subscribers again by email: {again['unchanged']} unchanged (already tagged), "
+            f"{again['failed']} failed ({reason})"
+        )
 
         missing = await client.call_tool("get_subscriber", {"subscriber_id": 1})
         if not isinstance(missing, CallToolResult) or not missing.is_error:
             raise DemoFailed("get_subscriber for a missing id should have been an error")
-        _say(f"7. get_subscriber 1 (no such id) -> is_error: {_text(missing)}")
+        _say(f"9. get_subscriber 1 (no such id) -> is_error: {_text(missing)}")
         if check.get("total_count") != tagged + already:
             raise DemoFailed(f"expected {tagged + already} tagged subscribers, Kit reports {check.get('total_count')}")
     _say(

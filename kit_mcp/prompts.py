@@ -59,13 +59,14 @@ RECIPES: tuple[Recipe, ...] = (
             Step("create_tag", ("name",), 'create the tag "{tag}" (or get the existing one) and its id.'),
             Step(
                 "list_form_subscribers",
-                ("form_id", "status=all", "per_page=1000", "after"),
-                "read every page: pass each next_cursor as `after` until there is none.",
+                ("form_id", "status=all", "max_items=10000"),
+                "every subscriber of the form in one call (if it stops early, pass next_cursor as `after`).",
             ),
             Step(
-                "tag_subscriber",
-                ("tag_id", "subscriber_id"),
-                "tag each subscriber read; created=false means they already had it. Tagging may start automations.",
+                "tag_subscribers",
+                ("tag_id", "subscriber_ids"),
+                "tag them all in one call (dry_run=true first shows what would change); tagging may start "
+                "automations. If it returns resume, call again with it and the same arguments.",
             ),
             Step("list_tag_subscribers", ("tag_id", "per_page=1"), "check: total_count is the number tagged."),
         ),
@@ -80,18 +81,18 @@ RECIPES: tuple[Recipe, ...] = (
         (
             Step("list_sequences", (), "find the sequence {sequence} and its id; if several match, ask which."),
             Step(
-                "create_subscriber",
-                ("email_address",),
-                "for each email, add the subscriber or find the existing one (created=false): it is repeat-safe.",
+                "upsert_subscribers",
+                ("subscribers",),
+                "make each email a subscriber in one call: new ones are added, existing ones come back unchanged.",
             ),
             Step(
-                "add_subscriber_to_sequence",
-                ("sequence_id", "email_address"),
-                "enrol each one; the sequence's first email follows its schedule.",
+                "add_subscribers_to_sequence",
+                ("sequence_id", "email_addresses"),
+                "enrol them all in one call; the sequence's first email follows its schedule.",
             ),
             Step("list_sequence_subscribers", ("sequence_id", "per_page=1"), "check: total_count grew."),
         ),
-        "Report, per email, whether it was new, already a subscriber, and enrolled; name any that failed and why.",
+        "Report how many were new, already subscribers, and enrolled; name any that failed and why.",
     ),
     Recipe(
         "clean_bounced_and_complained",
@@ -102,12 +103,12 @@ RECIPES: tuple[Recipe, ...] = (
         (
             Step(
                 "list_subscribers",
-                ("status=bounced", "per_page=1000", "after"),
-                "read every page of bounced subscribers (next_cursor as `after`).",
+                ("status=bounced", "max_items=10000"),
+                "every bounced subscriber in one call (if it stops early, pass next_cursor as `after`).",
             ),
             Step(
                 "list_subscribers",
-                ("status=complained", "per_page=1000", "after"),
+                ("status=complained", "max_items=10000"),
                 "the same for complained subscribers.",
             ),
             Step(
@@ -130,8 +131,8 @@ RECIPES: tuple[Recipe, ...] = (
             Step("get_email_stats", (), "sends, opens and clicks of the last 90 days, for context."),
             Step(
                 "list_broadcast_stats",
-                ("sent_after={starting}", "sent_before={ending}", "per_page=100", "after"),
-                "each broadcast sent in the range, with its open and click rates (every page).",
+                ("sent_after={starting}", "sent_before={ending}", "max_items=1000"),
+                "each broadcast sent in the range, with its open and click rates.",
             ),
         ),
         "Summarise the growth, the best and worst broadcasts by open and click rate, and one or two observations.",

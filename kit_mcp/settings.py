@@ -183,6 +183,20 @@ VARIABLES: tuple[Var, ...] = (
         "which tools ask the user first, when the client can (MCP elicitation): destructive, writes or never",
         flag="--confirm",
     ),
+    Var(
+        "KIT_MCP_CONFIRM_OVER",
+        "confirm_over",
+        _count,
+        "25",
+        "with KIT_MCP_CONFIRM=destructive, a bulk write of more items than this asks the user too",
+    ),
+    Var(
+        "KIT_MCP_CALL_BUDGET",
+        "call_budget",
+        _seconds,
+        "50",
+        "seconds a bulk call may run; unfinished, it returns what it did and a resume token to go on",
+    ),
     # Calls upstream
     Var("KIT_MCP_TIMEOUT", "timeout", _seconds, "30", "seconds one attempt may take, sending and reading the answer"),
     Var(
@@ -386,6 +400,8 @@ class Settings:
     read_only: bool = False
     # Which tool calls ask the user first (MCP elicitation), when the client supports it.
     confirm: Literal["destructive", "writes", "never"] = "destructive"
+    confirm_over: int = 25  # bulk writes of more items ask too
+    call_budget: float = 50.0  # seconds a bulk call may run before it returns with resume
     # Not read from the environment: the tests shrink them.
     backoff: float = 0.5  # base of the exponential backoff between retries
     retries: int = 2

@@ -30,6 +30,10 @@ SECRETS = (KIT_KEY, KIT_TOKEN, MATON_KEY)
 leaks.in_use(*SECRETS)
 
 
+# Every tool: the tests of tools outside the default set serve them all.
+ALL = Selection.of(["all"])
+
+
 def kit_settings(url: str, *, token: bool = False, **overrides: Any) -> Settings:
     base = Settings(
         backend="kit",

@@ -8,7 +8,7 @@ import pytest
 
 from kit_mcp.catalogue import DEFAULT
 from kit_mcp.settings import Settings
-from tests.helpers import KIT_KEY, KIT_TOKEN, MATON_KEY, call, fail, kit_settings, maton_settings, mcp_client
+from tests.helpers import ALL, KIT_KEY, KIT_TOKEN, MATON_KEY, call, fail, kit_settings, maton_settings, mcp_client
 
 
 async def test_maton_backend_routes_through_the_gateway_with_bearer_and_connection(sandbox: Any) -> None:
@@ -124,7 +124,7 @@ async def test_connection_id_must_be_a_uuid(sandbox: Any, bad: Any) -> None:
 
 async def test_hostile_email_stays_in_the_query_or_body(sandbox: Any) -> None:
     hostile = "a@b.c?x=1#/../../v4/account"
-    async with mcp_client(kit_settings(sandbox.url)) as kit:
+    async with mcp_client(kit_settings(sandbox.url), ALL) as kit:
         tag = (await call(kit, "list_tags", per_page=1))["tags"][0]["id"]
         await fail(kit, "untag_subscriber", tag_id=tag, email_address=hostile)
         await call(kit, "list_subscribers", email_address=hostile)

@@ -139,6 +139,7 @@ def test_names_kinds_and_toolsets_are_consistent() -> None:
             "unsubscribe",
             "filter",
             "find",
+            "upsert",
             "set",
             "rotate",
             "revoke",

@@ -52,10 +52,13 @@ def test_demo_lists_reads_writes_and_pages() -> None:
     out = done.stdout
     assert f"{len(DEFAULT)} tools" in out
     assert "list_forms" in out and "create_tag 'webinar-2026'" in out
-    assert "pages by next_cursor" in out
-    pages = int(out.split("list_form_subscribers in ")[1].split(" pages")[0])
-    assert pages >= 3
-    assert "created=False" in out and "is_error" in out and "HTTP 404" in out
+    members = int(out.split("all ")[1].split(" of the form")[0])
+    assert members > 100, "more than one page of the webinar form's subscribers"
+    assert f"would tag {members} (2 x POST /v4/bulk/tags/subscribers); nothing sent" in out
+    assert f"tag_subscribers: {members} newly tagged, 0 already had it, 0 failed" in out
+    assert f"total_count={members}" in out
+    assert "3 unchanged (already tagged), 1 failed (no subscriber with this email address" in out
+    assert "is_error" in out and "HTTP 404" in out
 
 
 def test_sandbox_command_serves_kit_and_maton_routes() -> None:

@@ -21,7 +21,7 @@ from mcp.client.stdio import StdioServerParameters, stdio_client
 from kit_mcp.gateway import Gateway
 from kit_mcp.server import build_server
 from kit_mcp.settings import Settings
-from tests.helpers import call, kit_settings, maton_settings, text
+from tests.helpers import ALL, call, kit_settings, maton_settings, text
 from tests.test_http import TOKENS, authed, hosted, mcp_http_client, streamable_http_client
 
 
@@ -44,7 +44,7 @@ async def client(settings: Settings, user: User | None, mode: str = "auto") -> A
     handshake era's (a question is a request in the middle of the call)."""
     gateway = Gateway(settings)
     try:
-        async with Client(build_server(gateway), elicitation_callback=user, mode=mode) as kit:  # type: ignore[arg-type]
+        async with Client(build_server(gateway, ALL), elicitation_callback=user, mode=mode) as kit:  # type: ignore[arg-type]
             yield kit
     finally:
         await gateway.aclose()

@@ -28,7 +28,7 @@ from mcp.types import CallToolResult, Tool
 from kit_mcp.sandbox import Fault, SandboxState
 from kit_mcp.sandbox.state import RecordedRequest
 from kit_mcp.settings import Settings
-from tests.helpers import SECRETS, kit_settings, maton_settings, mcp_client, text
+from tests.helpers import ALL, SECRETS, kit_settings, maton_settings, mcp_client, text
 
 MARKER = "LEAKME-1234567890"
 TIMEOUT = 0.5
@@ -556,7 +556,7 @@ async def test_server_keeps_serving_under_concurrent_faults(sandbox: Any) -> Non
     settings = kit_settings(sandbox.url, timeout=TIMEOUT, max_retry_wait=MAX_RETRY_WAIT, max_response_bytes=MAX_BYTES)
     plan = concurrent_plan(state)
     assert len(plan) == 20 and sum(p.fault is not None for p in plan) == 10
-    async with mcp_client(settings) as client:
+    async with mcp_client(settings, ALL) as client:
         kinds = await annotations(client)
         for p in plan:
             if p.fault is not None:

@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 
 from kit_mcp.catalogue import BY_NAME, DEFAULT, subscribers
-from tests.helpers import call, kit_settings, mcp_client, text
+from tests.helpers import ALL, call, kit_settings, mcp_client, text
 
 
 def client(sandbox: Any) -> Any:
-    return mcp_client(kit_settings(sandbox.url, token=True))
+    return mcp_client(kit_settings(sandbox.url, token=True), ALL)
 
 
 async def test_find_subscriber_gives_tags_and_set_fields_in_one_call(sandbox: Any) -> None:

@@ -324,9 +324,14 @@ def probe_value(name: str, schema: dict[str, Any]) -> Any:
     if kind == "boolean":
         return True
     if kind == "array":
-        return []
+        items = schema.get("items")
+        return [probe_value(name, items)] if isinstance(items, dict) and items else []
+    if kind == "object" and "properties" in schema:
+        return {k: probe_value(k, schema["properties"][k]) for k in schema.get("required", [])}
     if kind == "object":
         return {"probe": "value"} if isinstance(schema.get("additionalProperties"), dict) else {}
+    if str(schema.get("description", "")).startswith("e.g. "):
+        return str(schema["description"]).removeprefix("e.g. ")
     if fmt == "date":
         return "2024-01-15"
     if fmt == "uuid":
@@ -355,7 +360,8 @@ def _harvest(value: Any, pools: dict[str, set[Any]], parent: str = "") -> None:
         return
     resource = parent if parent.endswith("s") else parent + "s"
     for key, item in value.items():
-        if key in ("id", resource[:-1] + "_id") and parent:
+        # Kit's filter endpoint gives ids as strings: pooled ids are the integers (and the connections' UUIDs).
+        if key in ("id", resource[:-1] + "_id") and parent and (isinstance(item, int) or resource == "connections"):
             pools.setdefault(resource, set()).add(item)
             pools["ids" if isinstance(item, int) else "uuids"].add(item)
         elif key == "email_address" and isinstance(item, str):

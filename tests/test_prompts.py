@@ -86,7 +86,7 @@ async def test_a_prompt_reads_as_its_steps_with_the_arguments_filled(sandbox: An
     [message] = got.messages
     text = message.content.text  # type: ignore[union-attr]
     assert text.startswith("Write a growth report for 2026-01-01 to 2026-03-31.")
-    assert "`list_broadcast_stats` (sent_after=2026-01-01, sent_before=2026-03-31, per_page=100, after)" in text
+    assert "`list_broadcast_stats` (sent_after=2026-01-01, sent_before=2026-03-31, max_items=1000)" in text
     assert all(f"`{step.tool}`" in text for step in BY_RECIPE["growth_report"].steps)
 
 
@@ -97,13 +97,14 @@ async def test_tag_form_subscribers_steps(sandbox: Any) -> None:
         forms = (await follow(1, status="all"))["forms"]
         [form] = [f for f in forms if f["name"] == args["form"]]
         tag = (await follow(2, name=args["tag"]))["tag"]
-        members = await follow.pages(3, "subscribers", form_id=form["id"], status="all", per_page=1000)
-        created = [(await follow(4, tag_id=tag["id"], subscriber_id=m["id"]))["created"] for m in members]
+        members = (await follow(3, form_id=form["id"], status="all", max_items=10000))["subscribers"]
+        tagged = await follow(4, tag_id=tag["id"], subscriber_ids=[m["id"] for m in members])
         check = await follow(5, tag_id=tag["id"], per_page=1)
     follow.finished()
     ids = {m["id"] for m in members}
     assert len(ids) == len(members) == 150, "the seeded webinar form's members, each once"
-    assert all(created) and check["total_count"] == len(ids)
+    assert (tagged["succeeded"], tagged["unchanged"], tagged["failed"]) == (150, 0, 0)
+    assert check["total_count"] == len(ids)
 
 
 async def test_onboard_to_sequence_steps(sandbox: Any) -> None:
@@ -114,13 +115,13 @@ async def test_onboard_to_sequence_steps(sandbox: Any) -> None:
         args = {"sequence": first["name"], "emails": ", ".join(emails)}
         follow = Follow(kit, BY_RECIPE["onboard_to_sequence"], args)
         [sequence] = [s for s in (await follow(1))["sequences"] if s["name"] == args["sequence"]]
-        made = [(await follow(2, email_address=e))["created"] for e in emails]
-        for email in emails:
-            await follow(3, sequence_id=sequence["id"], email_address=email)
+        made = await follow(2, subscribers=[{"email_address": e} for e in emails])
+        enrol = await follow(3, sequence_id=sequence["id"], email_addresses=emails)
         check = await follow(4, sequence_id=sequence["id"], per_page=1)
         enrolled = await call(kit, "list_sequence_subscribers", sequence_id=sequence["id"], per_page=1000)
     follow.finished()
-    assert made == [True, True, False], "two new subscribers, one already there"
+    assert (made["succeeded"], made["unchanged"], made["unchanged_items"]) == (2, 1, [known]), "two new, one there"
+    assert enrol["failed"] == 0 and enrol["succeeded"] + enrol["unchanged"] == 3
     assert set(emails) <= {s["email_address"] for s in enrolled["subscribers"]}
     assert check["total_count"] == len(enrolled["subscribers"])
 
@@ -128,8 +129,8 @@ async def test_onboard_to_sequence_steps(sandbox: Any) -> None:
 async def test_clean_bounced_and_complained_steps(sandbox: Any) -> None:
     async with client(sandbox) as kit:
         follow = Follow(kit, BY_RECIPE["clean_bounced_and_complained"], {})
-        bounced = await follow.pages(1, "subscribers", status="bounced", per_page=1000)
-        complained = await follow.pages(2, "subscribers", status="complained", per_page=1000)
+        bounced = (await follow(1, status="bounced", max_items=10000))["subscribers"]
+        complained = (await follow(2, status="complained", max_items=10000))["subscribers"]
         for subscriber in bounced + complained:
             await follow(3, subscriber_id=subscriber["id"])
         left = [
@@ -150,12 +151,11 @@ async def test_growth_report_steps(sandbox: Any) -> None:
         follow = Follow(kit, BY_RECIPE["growth_report"], args)
         growth = await follow(1, starting=args["starting"], ending=args["ending"])
         email = await follow(2)
-        broadcasts = await follow.pages(
-            3, "broadcasts", sent_after=args["starting"], sent_before=args["ending"], per_page=100
-        )
+        page = await follow(3, sent_after=args["starting"], sent_before=args["ending"], max_items=1000)
+        broadcasts = page["broadcasts"]
     follow.finished()
     assert growth and email
-    assert isinstance(broadcasts, list)
+    assert isinstance(broadcasts, list) and page["next_cursor"] is None, "every page read in one call"
 
 
 async def test_a_prompt_without_its_arguments_is_refused_by_name(sandbox: Any) -> None:

@@ -699,6 +699,7 @@ def run_soak(
         "KIT_MCP_RATE_LIMIT": "100000",
         "KIT_MCP_MAX_SESSIONS_PER_CLIENT": str(CLIENTS),
         "KIT_MCP_TIMEOUT": str(UPSTREAM_TIMEOUT),
+        "KIT_MCP_TOOLSETS": "all",  # the single-subscriber tools the clients call are outside the default set
     }
     stderr_path = workdir / "soak-server-stderr.txt"
     with stderr_path.open("wb") as log:

@@ -22,14 +22,14 @@ async def test_stdio_sandbox_lists_tools_and_calls_them() -> None:
     async with Client(server("--sandbox", "--log-level", "DEBUG")) as client:
         tools = (await client.list_tools()).tools
         assert len(tools) == len(DEFAULT)
-        assert {t.name for t in tools} >= {"list_subscribers", "tag_subscriber", "create_connection"}
+        assert {t.name for t in tools} >= {"list_subscribers", "tag_subscribers", "create_connection"}
         page = await call(client, "list_subscribers", per_page=3)
         assert len(page["subscribers"]) == 3 and page["next_cursor"]
         tag = await call(client, "create_tag", name="stdio-tag")
         tagged = await call(
-            client, "tag_subscriber", tag_id=tag["tag"]["id"], subscriber_id=page["subscribers"][0]["id"]
+            client, "tag_subscribers", tag_id=tag["tag"]["id"], subscriber_ids=[page["subscribers"][0]["id"]]
         )
-        assert tagged["created"] is True
+        assert (tagged["succeeded"], tagged["failed"]) == (1, 0)
         assert "HTTP 404" in await fail(client, "get_subscriber", subscriber_id=1)
 
 

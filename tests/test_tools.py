@@ -12,7 +12,7 @@ import httpx
 import jsonschema
 import pytest
 
-from tests.helpers import KIT_KEY, KIT_TOKEN, MATON_KEY, call, fail, kit_settings, maton_settings, mcp_client, text
+from tests.helpers import ALL, KIT_KEY, KIT_TOKEN, MATON_KEY, call, fail, kit_settings, maton_settings, mcp_client, text
 
 SUBSCRIBER_KEYS = {"id", "email_address", "first_name", "state", "created_at", "fields", "tagged_at", "added_at"}
 
@@ -46,7 +46,7 @@ async def first_tag(kit: Any) -> dict[str, Any]:
 
 
 async def test_list_subscribers_sends_every_filter(sandbox: Any) -> None:
-    async with mcp_client(kit_settings(sandbox.url)) as kit:
+    async with mcp_client(kit_settings(sandbox.url), ALL) as kit:
         out = await call(
             kit,
             "list_subscribers",
@@ -84,7 +84,7 @@ async def test_list_subscribers_sends_every_filter(sandbox: Any) -> None:
 
 
 async def test_list_subscribers_by_email_and_default_query(sandbox: Any) -> None:
-    async with mcp_client(kit_settings(sandbox.url)) as kit:
+    async with mcp_client(kit_settings(sandbox.url), ALL) as kit:
         sub = await first_subscriber(kit)
         assert last(sandbox).query == {"per_page": "1", "include_total_count": "true"}
         out = await call(kit, "list_subscribers", email_address=sub["email_address"])
@@ -98,7 +98,7 @@ async def test_list_subscribers_by_email_and_default_query(sandbox: Any) -> None
 
 
 async def test_get_subscriber(sandbox: Any) -> None:
-    async with mcp_client(kit_settings(sandbox.url)) as kit:
+    async with mcp_client(kit_settings(sandbox.url), ALL) as kit:
         sub = await first_subscriber(kit)
         out = await call(kit, "get_subscriber", subscriber_id=sub["id"])
         request = last(sandbox)
@@ -112,7 +112,7 @@ async def test_get_subscriber(sandbox: Any) -> None:
 
 
 async def test_create_subscriber_is_an_upsert(sandbox: Any) -> None:
-    async with mcp_client(kit_settings(sandbox.url)) as kit:
+    async with mcp_client(kit_settings(sandbox.url), ALL) as kit:
         fields = {"company": "Analytical Engines Ltd"}
         out = await call(
             kit,
@@ -140,7 +140,7 @@ async def test_create_subscriber_is_an_upsert(sandbox: Any) -> None:
 
 
 async def test_update_subscriber(sandbox: Any) -> None:
-    async with mcp_client(kit_settings(sandbox.url)) as kit:
+    async with mcp_client(kit_settings(sandbox.url), ALL) as kit:
         sub = await first_subscriber(kit)
         out = await call(kit, "update_subscriber", subscriber_id=sub["id"], first_name="Renamed")
         request = last(sandbox)
@@ -159,7 +159,7 @@ async def test_update_subscriber(sandbox: Any) -> None:
 
 
 async def test_list_create_update_tags(sandbox: Any) -> None:
-    async with mcp_client(kit_settings(sandbox.url)) as kit:
+    async with mcp_client(kit_settings(sandbox.url), ALL) as kit:
         tags = await call(kit, "list_tags", per_page=3)
         assert (last(sandbox).path, last(sandbox).query) == (
             "/v4/tags",
@@ -181,7 +181,7 @@ async def test_list_create_update_tags(sandbox: Any) -> None:
 
 
 async def test_delete_tag_uses_the_bulk_route(sandbox: Any) -> None:
-    async with mcp_client(kit_settings(sandbox.url, token=True)) as oauth:
+    async with mcp_client(kit_settings(sandbox.url, token=True), ALL) as oauth:
         tag = (await call(oauth, "create_tag", name="short-lived"))["tag"]
         sandbox.state.journal.clear()
         out = await call(oauth, "delete_tag", tag_id=tag["id"])
@@ -198,14 +198,14 @@ async def test_delete_tag_uses_the_bulk_route(sandbox: Any) -> None:
 
 
 async def test_delete_tag_with_an_api_key_explains_oauth(sandbox: Any) -> None:
-    async with mcp_client(kit_settings(sandbox.url)) as kit:
+    async with mcp_client(kit_settings(sandbox.url), ALL) as kit:
         tag = await first_tag(kit)
         error = await fail(kit, "delete_tag", tag_id=tag["id"])
         assert "401" in error and "OAuth" in error and "KIT_ACCESS_TOKEN" in error
 
 
 async def test_tag_and_untag_by_id_and_by_email(sandbox: Any) -> None:
-    async with mcp_client(kit_settings(sandbox.url)) as kit:
+    async with mcp_client(kit_settings(sandbox.url), ALL) as kit:
         sub = await first_subscriber(kit)
         tag = (await call(kit, "create_tag", name="vip-2026"))["tag"]
         out = await call(kit, "tag_subscriber", tag_id=tag["id"], subscriber_id=sub["id"])
@@ -246,7 +246,7 @@ async def test_tag_and_untag_by_id_and_by_email(sandbox: Any) -> None:
 
 
 async def test_tag_subscriber_needs_exactly_one_target(sandbox: Any) -> None:
-    async with mcp_client(kit_settings(sandbox.url)) as kit:
+    async with mcp_client(kit_settings(sandbox.url), ALL) as kit:
         tag = await first_tag(kit)
         before = len(sandbox.state.journal)
         assert "exactly one" in await fail(kit, "tag_subscriber", tag_id=tag["id"])
@@ -260,7 +260,7 @@ async def test_tag_subscriber_needs_exactly_one_target(sandbox: Any) -> None:
 
 
 async def test_forms(sandbox: Any) -> None:
-    async with mcp_client(kit_settings(sandbox.url)) as kit:
+    async with mcp_client(kit_settings(sandbox.url), ALL) as kit:
         forms = await call(kit, "list_forms", status="all", type="embed")
         assert last(sandbox).query == {
             "status": "all",
@@ -299,7 +299,7 @@ async def test_forms(sandbox: Any) -> None:
 
 
 async def test_sequences(sandbox: Any) -> None:
-    async with mcp_client(kit_settings(sandbox.url)) as kit:
+    async with mcp_client(kit_settings(sandbox.url), ALL) as kit:
         sequences = await call(kit, "list_sequences")
         assert last(sandbox).path == "/v4/sequences"
         seq = sequences["sequences"][0]
@@ -324,7 +324,7 @@ async def test_sequences(sandbox: Any) -> None:
 
 
 async def test_broadcasts_leave_out_content(sandbox: Any) -> None:
-    async with mcp_client(kit_settings(sandbox.url)) as kit:
+    async with mcp_client(kit_settings(sandbox.url), ALL) as kit:
         slim = await call(kit, "list_broadcasts", per_page=5)
         assert (last(sandbox).path, last(sandbox).query) == (
             "/v4/broadcasts",
@@ -340,7 +340,10 @@ async def test_broadcasts_leave_out_content(sandbox: Any) -> None:
 
 
 async def test_segments_templates_and_purchases(sandbox: Any) -> None:
-    async with mcp_client(kit_settings(sandbox.url)) as kit, mcp_client(kit_settings(sandbox.url, token=True)) as oauth:
+    async with (
+        mcp_client(kit_settings(sandbox.url), ALL) as kit,
+        mcp_client(kit_settings(sandbox.url, token=True), ALL) as oauth,
+    ):
         segments = await call(kit, "list_segments")
         assert last(sandbox).path == "/v4/segments"
         assert segments["segments"] and all(set(s) <= {"id", "name", "created_at"} for s in segments["segments"])
@@ -363,7 +366,7 @@ async def test_segments_templates_and_purchases(sandbox: Any) -> None:
 
 
 async def test_custom_fields_lifecycle(sandbox: Any) -> None:
-    async with mcp_client(kit_settings(sandbox.url)) as kit:
+    async with mcp_client(kit_settings(sandbox.url), ALL) as kit:
         listed = await call(kit, "list_custom_fields")
         assert listed["custom_fields"] and all(
             set(f) <= {"id", "key", "label", "name"} for f in listed["custom_fields"]
@@ -391,7 +394,7 @@ async def test_custom_fields_lifecycle(sandbox: Any) -> None:
 
 
 async def test_webhooks_lifecycle(sandbox: Any) -> None:
-    async with mcp_client(kit_settings(sandbox.url)) as kit:
+    async with mcp_client(kit_settings(sandbox.url), ALL) as kit:
         form = (await call(kit, "list_forms", per_page=1))["forms"][0]
         created = await call(
             kit,
@@ -437,13 +440,13 @@ async def test_every_current_webhook_event_and_the_url_exactly_as_given(
         value = 7 if ours == "scope_id" else "https://example.org/offer"
         args[ours] = value
         expected[kits] = value
-    async with mcp_client(kit_settings(sandbox.url)) as kit:
+    async with mcp_client(kit_settings(sandbox.url), ALL) as kit:
         await call(kit, "create_webhook", target_url=target, event=event, **args)
     assert last(sandbox).json == {"target_url": target, "event": expected}
 
 
 async def test_webhook_event_arguments_are_checked_before_sending(sandbox: Any) -> None:
-    async with mcp_client(kit_settings(sandbox.url)) as kit:
+    async with mcp_client(kit_settings(sandbox.url), ALL) as kit:
         before = len(sandbox.state.journal)
         needs = await fail(kit, "create_webhook", target_url="https://x.example.org/h", event="subscriber.tag_add")
         assert "needs scope_id (its tag_id)" in needs
@@ -466,7 +469,7 @@ async def test_webhook_event_arguments_are_checked_before_sending(sandbox: Any) 
 
 
 async def test_connections_lifecycle(sandbox: Any) -> None:
-    async with mcp_client(maton_settings(sandbox.url)) as maton:
+    async with mcp_client(maton_settings(sandbox.url), ALL) as maton:
         listed = await call(maton, "list_connections", status="ACTIVE")
         request = last(sandbox)
         assert (request.method, request.path, request.query) == (
@@ -498,14 +501,14 @@ async def test_connections_lifecycle(sandbox: Any) -> None:
 
 
 async def test_connection_tools_need_maton(sandbox: Any) -> None:
-    async with mcp_client(kit_settings(sandbox.url)) as kit:
+    async with mcp_client(kit_settings(sandbox.url), ALL) as kit:
         error = await fail(kit, "list_connections")
         assert "MATON_API_KEY" in error
         assert not sandbox.state.journal
 
 
 async def test_structured_results_match_the_published_output_schemas(sandbox: Any) -> None:
-    async with mcp_client(kit_settings(sandbox.url)) as kit:
+    async with mcp_client(kit_settings(sandbox.url), ALL) as kit:
         schemas = {t.name: t.output_schema for t in (await kit.list_tools()).tools}
         sub = await first_subscriber(kit)
         hook = (await call(kit, "list_webhooks"))["webhooks"][0]

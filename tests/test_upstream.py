@@ -23,7 +23,7 @@ from kit_mcp.gateway import Gateway
 from kit_mcp.server import build_server
 from kit_mcp.tenancy import Tenant, current_tenant
 from kit_mcp.upstream.pacing import Pacer, SlidingWindow
-from tests.helpers import call, fail, kit_settings, mcp_client, text
+from tests.helpers import ALL, call, fail, kit_settings, mcp_client, text
 from tests.test_http import TOKENS, authed, hosted, streamable
 
 SNAPSHOTS = Path(__file__).parent / "snapshots" / "text"
@@ -159,7 +159,7 @@ async def test_a_write_that_was_sent_is_never_sent_again(sandbox: Any) -> None:
 async def test_after_a_timeout_an_idempotent_write_says_it_may_have_been_applied(sandbox: Any) -> None:
     from kit_mcp.sandbox import Fault
 
-    async with mcp_client(kit_settings(sandbox.url, timeout=0.3)) as kit:
+    async with mcp_client(kit_settings(sandbox.url, timeout=0.3), ALL) as kit:
         tag = (await call(kit, "list_tags", per_page=1))["tags"][0]["id"]
         sandbox.state.faults.add(Fault(status=201, body="{}", delay=1.0, method="POST", times=3))
         error = await fail(kit, "tag_subscriber", tag_id=tag, email_address="someone@example.com")

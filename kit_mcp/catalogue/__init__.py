@@ -11,6 +11,7 @@ from __future__ import annotations
 from kit_mcp.catalogue import (
     account,
     broadcasts,
+    bulk,
     connections,
     custom_fields,
     forms,
@@ -30,6 +31,7 @@ from kit_mcp.catalogue.op import Op
 # In the order tools/list shows them.
 CATALOGUE: tuple[Op, ...] = (
     *subscribers.OPS,
+    *bulk.OPS,
     *tags.OPS,
     *forms.OPS,
     *sequences.OPS,

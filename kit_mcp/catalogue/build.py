@@ -13,10 +13,11 @@ from mcp.types import CallToolResult
 from mcp_types import InputRequiredResult
 from pydantic import ConfigDict, ValidationError, create_model
 
-from kit_mcp.catalogue.call import Call, generic
+from kit_mcp.catalogue import paging
+from kit_mcp.catalogue.call import Call, DryRun, generic, shown
 from kit_mcp.catalogue.op import Op
 from kit_mcp.catalogue.render import result
-from kit_mcp.catalogue.views import ShapeError
+from kit_mcp.catalogue.views import Page, ShapeError
 from kit_mcp.confirm import confirm
 from kit_mcp.errors import KitError, unexpected_answer
 from kit_mcp.gateway import Gateway
@@ -31,10 +32,19 @@ class _Args(ArgModelBase):
     model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
 
 
+def lists(op: Op) -> bool:
+    """A list tool: Kit's cursor pagination, and a page view."""
+    return isinstance(op.view, Page) and any(p.name == "after" for p in op.params)
+
+
 def input_model(op: Op) -> type[ArgModelBase]:
     fields: dict[str, Any] = {name: (op.id_type(name), ...) for name in op.path_ids}
     for p in op.params:
         fields[p.name] = (p.type, ...) if p.required else (p.type, p.default)
+    if lists(op):
+        fields["max_items"] = (paging.MaxItems, 0)
+    if op.writes:
+        fields["dry_run"] = (bool, False)  # what it does is said once, in the server instructions
     model: type[ArgModelBase] = create_model(f"{op.name}_arguments", __base__=_Args, **fields)
     return model
 
@@ -63,7 +73,10 @@ def compact(schema: Any) -> Any:
             # Bounds and patterns a model would not break anyway (non-empty text and lists, ids from 1, a
             # currency code the description shows) cost tokens on every list; they are still enforced when
             # arguments are validated, with a one-sentence error.
+            # Nor the 10,000-item bound of bulk lists and max_items, said once in the server instructions.
             if k in ("minLength", "maxLength", "pattern") or (k in ("minimum", "minItems") and v in (0, 1)):
+                continue
+            if k in ("maxItems", "maximum") and v == 10_000:
                 continue
             if k == "exclusiveMinimum":
                 out["minimum"] = v + 1 if isinstance(v, int) else v
@@ -133,11 +146,17 @@ def build_tool(op: Op, gw: Gateway) -> KitTool:
 
     async def run(args: dict[str, Any], context: Any = None) -> CallToolResult | InputRequiredResult:
         # Asked before anything is sent; a decline or cancel is a tool error saying nothing was sent.
-        question = await confirm(op, args, context, gw.settings.confirm)
-        if question is not None:
-            return question
+        if not args.get("dry_run"):
+            question = await confirm(op, args, context, gw.settings.confirm, gw.settings.confirm_over)
+            if question is not None:
+                return question
         try:
+            if args.get("max_items") and isinstance(op.view, Page):
+                plural = op.view.plural
+                return result(await paging.gather(lambda page: handler(Call(gw, op, page, context)), args, plural))
             return result(await handler(Call(gw, op, args, context)))
+        except DryRun as dry:
+            return result({"dry_run": True, "request": shown(dry.request)})
         except ToolError:
             raise
         except KitError as exc:
@@ -152,6 +171,10 @@ def build_tool(op: Op, gw: Gateway) -> KitTool:
     model = input_model(op)
     schema = compact(model.model_json_schema())
     output = op.view.schema() if op.view is not None else None
+    if output is not None and op.writes:
+        # A dry run answers with what it would send instead of the result.
+        properties = {**output.get("properties", {}), "dry_run": {"type": "boolean"}, "request": {"type": "object"}}
+        output = {k: v for k, v in output.items() if k != "required"} | {"properties": properties}
     return KitTool(
         fn=run,
         name=op.name,

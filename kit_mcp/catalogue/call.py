@@ -42,6 +42,34 @@ def _json_value(value: Any) -> Any:
     return value
 
 
+class DryRun(Exception):
+    """A dry run reached its first write: `request` is what would have been sent."""
+
+    def __init__(self, request: KitRequest) -> None:
+        super().__init__(request.method, request.path)
+        self.request = request
+
+
+def shown(request: KitRequest) -> dict[str, Any]:
+    """A request as a dry run lists it."""
+    out: dict[str, Any] = {"method": request.method, "path": request.path}
+    if request.params:
+        out["query"] = dict(request.params)
+    if body := filled(request.body):
+        out["body"] = body
+    return out
+
+
+def filled(value: Any) -> Any:
+    """A body as results show values: nulls and empty values left out, as everywhere in results."""
+    if isinstance(value, dict):
+        kept = {k: filled(v) for k, v in value.items()}
+        return {k: v for k, v in kept.items() if v not in (None, "", [], {})}
+    if isinstance(value, list):
+        return [filled(v) for v in value]
+    return value
+
+
 @dataclass
 class Call:
     gw: Gateway
@@ -98,7 +126,10 @@ class Call:
         )
 
     async def send(self, request: KitRequest | None = None) -> Reply:
-        return await self.gw.send(request or self.request())
+        request = request or self.request()
+        if not request.is_read and self.args.get("dry_run"):
+            raise DryRun(request)  # reads go ahead (they plan the write); no write is sent
+        return await self.gw.send(request)
 
 
 async def generic(call: Call) -> dict[str, Any]:

@@ -61,7 +61,6 @@ OPS = (
         "GET",
         "/connections/{connection_id}",
         view=One("connection", CONNECTION),
-        default=True,
         upstream="maton",
     ),
     Op(
@@ -88,7 +87,6 @@ OPS = (
         "/connections/{connection_id}",
         view=Done(),
         check="list_connections",
-        default=True,
         upstream="maton",
     ),
 )

@@ -70,7 +70,6 @@ OPS = (
         (*members.BY, Param("referrer", str | None, to="none")),
         members.MEMBER,
         check="list_form_subscribers",
-        default=True,
         handler=add_subscriber_to_form,
         also=(("POST", "/v4/forms/{form_id}/subscribers/{subscriber_id}"),),
     ),

@@ -32,6 +32,5 @@ OPS = (
         "/v4/email_templates",
         PAGE,
         Page("email_templates", EMAIL_TEMPLATE),
-        default=True,
     ),
 )

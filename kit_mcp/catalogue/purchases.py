@@ -87,7 +87,6 @@ OPS = (
         "/v4/purchases",
         PAGE,
         Page("purchases", PURCHASE),
-        default=True,
     ),
     Op(
         "get_purchase",

@@ -94,7 +94,6 @@ OPS = (
         members.BY,
         members.MEMBER,
         check="list_sequence_subscribers",
-        default=True,
         handler=members.add,
         also=(("POST", "/v4/sequences/{sequence_id}/subscribers/{subscriber_id}"),),
     ),

@@ -217,7 +217,6 @@ OPS = (
         ),
         One("subscriber", SUBSCRIBER, created=True, extra=("warnings",)),
         check="list_subscribers (with email_address)",
-        default=True,
         handler=create_subscriber,
     ),
     Op(

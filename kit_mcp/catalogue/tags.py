@@ -117,7 +117,6 @@ OPS = (
         (required("name", Name),),
         One("tag", TAG),
         check="list_tags",
-        default=True,
     ),
     Op(
         "delete_tag",
@@ -145,7 +144,6 @@ OPS = (
         members.BY,
         members.MEMBER,
         check="list_tag_subscribers",
-        default=True,
         handler=members.add,
         also=(("POST", "/v4/tags/{tag_id}/subscribers/{subscriber_id}"),),
     ),
@@ -160,7 +158,6 @@ OPS = (
         members.BY,
         Done("removed"),
         check="list_tag_subscribers",
-        default=True,
         handler=untag_subscriber,
         also=(("DELETE", "/v4/tags/{tag_id}/subscribers/{subscriber_id}"),),
     ),

@@ -161,6 +161,7 @@ def update_subscriber(call: Call) -> Reply:
         if other is not None and other["id"] != row["id"]:
             raise Problem(422, "Email address has already been taken")
         row["email_address"] = email
+        account.tables["email_changes"] = account.tables.get("email_changes", 0) + 1
     if "first_name" in body:
         row["first_name"] = _first_name(body)
     fields, warnings, later = _fields(call, body)

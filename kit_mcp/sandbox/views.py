@@ -24,7 +24,17 @@ def by_email(account: Account, email: Any) -> Row | None:
     if not isinstance(email, str):
         return None
     wanted = email.strip().lower()
-    return next((s for s in account.subscribers.values() if s["email_address"].lower() == wanted), None)
+    # An index, rebuilt when a subscriber is added or an address changes (update_subscriber counts those): a
+    # scan per lookup made a 10,000-subscriber bulk upsert quadratic.
+    key = (len(account.subscribers), account.tables.get("email_changes", 0))
+    cached = account.tables.get("email_index")
+    if cached is None or cached[0] != key:
+        index: dict[str, int] = {}
+        for row in account.subscribers.values():
+            index.setdefault(row["email_address"].lower(), row["id"])
+        cached = account.tables["email_index"] = (key, index)
+    sid = cached[1].get(wanted)
+    return account.subscribers.get(sid) if sid is not None else None
 
 
 def valid_email(body: Mapping[str, Any]) -> str:

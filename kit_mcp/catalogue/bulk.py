@@ -1,0 +1,597 @@
+"""Bulk tools: up to 10,000 items in one call, on Kit's bulk routes or paced single calls.
+
+With OAuth (KIT_ACCESS_TOKEN, or Maton, which holds Kit's OAuth token) a job goes to Kit's bulk routes in
+batches of 100, which Kit answers synchronously; with an API key, which those routes refuse, it goes item
+by item on the single-item routes, spaced just under Kit's rate limit. Before writing, a job reads what
+is already so (a tag's members, the account's tags), which it then leaves alone and reports `unchanged`,
+and, for the bulk routes, which subscriber each address is (an address Kit does not know is reported,
+not created: only upsert_subscribers creates). How a job runs, stops and resumes is `jobs`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from mcp.server.mcpserver.exceptions import ToolError
+from pydantic import BaseModel, ConfigDict, Field
+
+from kit_mcp.catalogue import bulk_reads
+from kit_mcp.catalogue.call import Call
+from kit_mcp.catalogue.jobs import MAX_ITEMS, Decision, Job, JobReport, Stop, Unit, batches, dedupe, stops_job
+from kit_mcp.catalogue.op import REQUIRED, Op, Param
+from kit_mcp.catalogue.params import Name, State
+from kit_mcp.errors import KitError, KitHTTPError, NotFound
+from kit_mcp.upstream.request import KitRequest, Method
+
+Emails = Annotated[list[str] | None, Field(min_length=1, max_length=MAX_ITEMS)]
+Ids = Annotated[list[Annotated[int, Field(ge=1)]] | None, Field(min_length=1, max_length=MAX_ITEMS)]
+RESUME = Param("resume", str | None, to="none")
+UNKNOWN = "no subscriber with this email address (upsert_subscribers adds people)"
+
+
+class SubscriberIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email_address: str
+    first_name: str | None = None
+    state: State | None = None
+    fields: dict[str, str | None] | None = None
+
+
+class FieldValue(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    subscriber_id: Annotated[int, Field(ge=1)]
+    custom_field_id: Annotated[int, Field(ge=1)]
+    value: str
+
+
+# -- running a job ------------------------------------------------------------------------------------------
+
+
+def new_job(call: Call, labels: list[Any], duplicates: int = 0) -> Job:
+    target = call.gw.target()
+    # Spaced by the strictest of the upstream's windows (Kit's 120 or 600 a minute, Maton's 10 a second).
+    interval = max((w.period / w.limit for w in target.lane.pacer.windows), default=0.0)
+    return Job(
+        call.op.name, labels, call.args, call.context, call.gw.settings.call_budget, interval, duplicates=duplicates
+    )
+
+
+def oauth(call: Call) -> bool:
+    return call.gw.target().oauth
+
+
+def reason(exc: KitError, by_email: bool = False) -> str:
+    """One item's failure, in Kit's words where it gave some."""
+    if isinstance(exc, NotFound) and by_email:
+        return UNKNOWN
+    if isinstance(exc, KitHTTPError) and exc.errors:
+        return "; ".join(exc.errors)
+    return str(exc)
+
+
+def write(
+    call: Call, method: Method, path: str, body: Any = None, ids: Mapping[str, Any] | None = None, **query: Any
+) -> KitRequest:
+    return call.request(method, path, params=query, body=body, ids=dict(ids or {}))
+
+
+async def send(call: Call, request: KitRequest) -> tuple[int, dict[str, Any]]:
+    """Send one unit's request; a refusal of the whole request stops the job (its items stay to do)."""
+    try:
+        reply = await call.send(request)
+    except KitError as exc:
+        if stops_job(exc):
+            raise Stop(call.gw.redact(f"Kit refused a request: {exc}")) from None
+        raise
+    return reply.status, reply.data
+
+
+def single(call: Call, index: int, request: KitRequest, by_email: bool, already: int | None = 200) -> Unit:
+    """One item on its single-item route: 201 or 204 done, `already` (Kit's 200 for "was so") unchanged."""
+
+    async def run() -> Mapping[int, Decision]:
+        try:
+            status, _ = await send(call, request)
+        except KitError as exc:
+            return {index: ("failed", reason(exc, by_email))}
+        return {index: ("unchanged", None) if status == already else ("succeeded", None)}
+
+    return Unit([index], run, (request.method, request.path, request.body or None))
+
+
+def batch(
+    call: Call, indexes: list[int], request: KitRequest, failed_key: Callable[[Mapping[str, Any]], Any], keys: list[Any]
+) -> Unit:
+    """Up to 100 items on a bulk route: Kit answers the items it could not do in `failures`, each with its
+    errors; `failed_key` names the item a failure is about, `keys` are the items' keys in that form."""
+
+    async def run() -> Mapping[int, Decision]:
+        try:
+            _, data = await send(call, request)
+        except KitError as exc:  # the whole batch refused for its content (422, 403 over the subscriber limit)
+            why = reason(exc)
+            return dict.fromkeys(indexes, ("failed", why))
+        failures: dict[Any, str] = {}
+        for failure in data.get("failures") or []:
+            if isinstance(failure, dict):
+                errors = failure.get("errors")
+                text = "; ".join(errors) if isinstance(errors, list) else str(errors or "refused")
+                failures[failed_key(failure)] = text
+        return {
+            i: ("failed", failures[k]) if k in failures else ("succeeded", None)
+            for i, k in zip(indexes, keys, strict=True)
+        }
+
+    return Unit(indexes, run, (request.method, request.path, request.body))
+
+
+async def finish(job: Job, units: list[Unit], head: dict[str, Any], dry: bool) -> dict[str, Any]:
+    if dry:
+        return job.dry(units, head)
+    stop = await job.run(units)
+    return job.report(stop, head)
+
+
+def _inner(failure: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    item = failure.get(name)
+    return item if isinstance(item, dict) else {}
+
+
+# -- subscribers into (and out of) tags, forms and sequences ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Container:
+    """A tag, form or sequence, and Kit's routes for its members."""
+
+    id_name: str  # tag_id
+    members: str  # the list of its subscribers
+    by_email: str  # the single-item route by email address
+    by_id: str  # the single-item route by subscriber id
+    bulk: str | None  # the bulk route (OAuth only), if Kit has one
+    bulk_key: str = ""  # its array: taggings, additions
+    failure_key: str = ""  # where a failure names the pair: tagging, subscription
+    remove: bool = False
+
+
+TAGS = "/v4/tags/{tag_id}/subscribers"
+FORMS = "/v4/forms/{form_id}/subscribers"
+SEQUENCES = "/v4/sequences/{sequence_id}/subscribers"
+TAG = Container("tag_id", TAGS, TAGS, TAGS + "/{subscriber_id}", "/v4/bulk/tags/subscribers", "taggings", "tagging")
+UNTAG = Container(
+    "tag_id", TAGS, TAGS, TAGS + "/{subscriber_id}", "/v4/bulk/tags/subscribers", "taggings", "tagging", remove=True
+)
+FORM = Container(
+    "form_id", FORMS, FORMS, FORMS + "/{subscriber_id}", "/v4/bulk/forms/subscribers", "additions", "subscription"
+)
+SEQUENCE = Container("sequence_id", SEQUENCES, SEQUENCES, SEQUENCES + "/{subscriber_id}", None)
+
+
+def _people(call: Call) -> tuple[list[Any], int, bool]:
+    emails, ids = call.args.get("email_addresses"), call.args.get("subscriber_ids")
+    if (emails is None) == (ids is None):
+        raise ToolError("Give exactly one of email_addresses or subscriber_ids.")
+    if emails is not None:
+        kept, dropped = dedupe([e.strip() for e in emails], key=str.lower)
+        return kept, dropped, True
+    kept, dropped = dedupe(ids or [])
+    return kept, dropped, False
+
+
+def membership_job(box: Container) -> Callable[[Call], Any]:
+    async def handler(call: Call) -> dict[str, Any]:
+        labels, dropped, by_email = _people(call)
+        job = new_job(call, labels, dropped)
+        cid = call.args[box.id_name]
+        ids = {box.id_name: cid}
+        bulk = box.bulk is not None and oauth(call)
+        todo = list(job.todo)
+        writes = math.ceil(len(todo) / 100) if bulk else len(todo)
+        known = await bulk_reads.members(call, box.members, ids, writes)
+        pending: list[int] = []
+        for i in todo:
+            if known is not None and known.has(labels[i]) != box.remove:
+                job.decide(i, "unchanged")  # already in (or, removing, already out)
+            else:
+                pending.append(i)
+        units: list[Unit] = []
+        if bulk:
+            assert box.bulk is not None
+            sids: dict[int, int] = {}
+            if by_email:
+                emails = [labels[i] for i in pending]
+                in_box = known.emails if known is not None else {}
+                found = await bulk_reads.subscribers_by_email(call, [e for e in emails if e.lower() not in in_box])
+                for i in pending:
+                    email = labels[i].lower()
+                    sid = in_box.get(email) or (found.get(email) or {}).get("id")
+                    if isinstance(sid, int):
+                        sids[i] = sid
+                    else:
+                        job.decide(i, "failed", UNKNOWN)
+            else:
+                sids = {i: labels[i] for i in pending}
+            for chunk in batches([i for i in pending if i in sids]):
+                pairs = [{box.id_name: cid, "subscriber_id": sids[i]} for i in chunk]
+                method: Method = "DELETE" if box.remove else "POST"
+                request = write(call, method, box.bulk, {box.bulk_key: pairs, "callback_url": None})
+                key = box.failure_key
+
+                def named(failure: Mapping[str, Any], key: str = key) -> Any:
+                    return _inner(failure, key).get("subscriber_id")
+
+                units.append(
+                    batch(
+                        call,
+                        chunk,
+                        request,
+                        named,
+                        [sids[i] for i in chunk],
+                    )
+                )
+        else:
+            for i in pending:
+                method = "DELETE" if box.remove else "POST"
+                if by_email and box.remove:
+                    request = write(call, method, box.by_email, None, ids, email_address=labels[i])
+                elif by_email:
+                    request = write(call, method, box.by_email, {"email_address": labels[i]}, ids)
+                else:
+                    request = write(call, method, box.by_id, None, {**ids, "subscriber_id": labels[i]})
+                units.append(single(call, i, request, by_email))
+        return await finish(job, units, {box.id_name: cid}, bool(call.args.get("dry_run")))
+
+    return handler
+
+
+# -- subscribers themselves ---------------------------------------------------------------------------------
+
+
+def _same(row: Mapping[str, Any], item: SubscriberIn) -> bool:
+    """An existing subscriber already as the item would leave them (Kit keeps an existing one's state)."""
+    if item.first_name is not None and row.get("first_name") != item.first_name:
+        return False
+    have = row.get("fields") or {}
+    return not item.fields or all(have.get(k) == v for k, v in item.fields.items())
+
+
+async def upsert_subscribers(call: Call) -> dict[str, Any]:
+    given = [s if isinstance(s, SubscriberIn) else SubscriberIn.model_validate(s) for s in call.args["subscribers"]]
+    items, dropped = dedupe(given, key=lambda s: s.email_address.strip().lower())
+    labels = [s.email_address.strip() for s in items]
+    job = new_job(call, labels, dropped)
+    todo = list(job.todo)
+    existing = await bulk_reads.subscribers_by_email(call, [labels[i] for i in todo])
+    pending = []
+    for i in todo:
+        row = existing.get(labels[i].lower())
+        if row is not None and _same(row, items[i]):
+            job.decide(i, "unchanged")
+        else:
+            pending.append(i)
+
+    def one(i: int) -> dict[str, Any]:
+        body: dict[str, Any] = items[i].model_dump(exclude_none=True)
+        return body | {"email_address": labels[i]}
+
+    units: list[Unit] = []
+    # Kit's bulk route takes no custom fields: those items go one by one (POST /v4/subscribers upserts).
+    bulk = [i for i in pending if not items[i].fields] if oauth(call) else []
+    for chunk in batches(bulk):
+        request = write(
+            call, "POST", "/v4/bulk/subscribers", {"subscribers": [one(i) for i in chunk], "callback_url": None}
+        )
+        keys = [labels[i].lower() for i in chunk]
+        units.append(
+            batch(call, chunk, request, lambda f: str(_inner(f, "subscriber").get("email_address", "")).lower(), keys)
+        )
+    for i in pending:
+        if i not in bulk:
+            units.append(single(call, i, write(call, "POST", "/v4/subscribers", one(i)), False, already=None))
+    units.sort(key=lambda u: u.indexes[0])
+    return await finish(job, units, {}, bool(call.args.get("dry_run")))
+
+
+# -- tags and custom fields ---------------------------------------------------------------------------------
+
+
+def _need_oauth(call: Call, what: str) -> None:
+    if not oauth(call):
+        raise ToolError(
+            f"Kit {what} only through its bulk API, which accepts OAuth credentials only (KIT_ACCESS_TOKEN, or "
+            "Maton); with an API key, nothing was sent."
+        )
+
+
+async def create_tags(call: Call) -> dict[str, Any]:
+    labels, dropped = dedupe([n.strip() for n in call.args["names"]], key=str.lower)
+    job = new_job(call, labels, dropped)
+    have = {str(t.get("name", "")).lower() for t in await bulk_reads.everything(call, "/v4/tags", "tags")}
+    pending = []
+    for i in job.todo:
+        if labels[i].lower() in have:
+            job.decide(i, "unchanged")
+        else:
+            pending.append(i)
+    units: list[Unit] = []
+    if oauth(call):
+        for chunk in batches(pending):
+            request = write(
+                call, "POST", "/v4/bulk/tags", {"tags": [{"name": labels[i]} for i in chunk], "callback_url": None}
+            )
+            keys = [labels[i].lower() for i in chunk]
+            units.append(batch(call, chunk, request, lambda f: str(_inner(f, "tag").get("name", "")).lower(), keys))
+    else:
+        units = [single(call, i, write(call, "POST", "/v4/tags", {"name": labels[i]}), False) for i in pending]
+    return await finish(job, units, {}, bool(call.args.get("dry_run")))
+
+
+async def delete_tags(call: Call) -> dict[str, Any]:
+    _need_oauth(call, "deletes tags")
+    labels, dropped = dedupe(call.args["tag_ids"])
+    job = new_job(call, labels, dropped)
+    have = {t.get("id") for t in await bulk_reads.everything(call, "/v4/tags", "tags")}
+    pending = []
+    for i in job.todo:
+        if labels[i] in have:
+            pending.append(i)
+        else:
+            job.decide(i, "unchanged")  # no such tag: already gone
+    units = []
+    for chunk in batches(pending):
+        request = write(
+            call, "DELETE", "/v4/bulk/tags", {"tags": [{"id": labels[i]} for i in chunk], "callback_url": None}
+        )
+        units.append(batch(call, chunk, request, lambda f: _inner(f, "tag").get("id"), [labels[i] for i in chunk]))
+    return await finish(job, units, {}, bool(call.args.get("dry_run")))
+
+
+async def create_custom_fields(call: Call) -> dict[str, Any]:
+    labels, dropped = dedupe([n.strip() for n in call.args["labels"]], key=str.lower)
+    job = new_job(call, labels, dropped)
+    fields = await bulk_reads.everything(call, "/v4/custom_fields", "custom_fields")
+    have = {str(f.get("label", "")).lower() for f in fields}
+    pending = []
+    for i in job.todo:
+        if labels[i].lower() in have:
+            job.decide(i, "unchanged")
+        else:
+            pending.append(i)
+    units: list[Unit] = []
+    if oauth(call):
+        for chunk in batches(pending):
+            body = {"custom_fields": [{"label": labels[i]} for i in chunk], "callback_url": None}
+            keys = [labels[i].lower() for i in chunk]
+            request = write(call, "POST", "/v4/bulk/custom_fields", body)
+            units.append(
+                batch(call, chunk, request, lambda f: str(_inner(f, "custom_field").get("label", "")).lower(), keys)
+            )
+    else:
+        units = [
+            single(call, i, write(call, "POST", "/v4/custom_fields", {"label": labels[i]}), False, already=None)
+            for i in pending
+        ]
+    return await finish(job, units, {}, bool(call.args.get("dry_run")))
+
+
+async def update_custom_field_values(call: Call) -> dict[str, Any]:
+    given = [v if isinstance(v, FieldValue) else FieldValue.model_validate(v) for v in call.args["values"]]
+    items, dropped = dedupe(given, key=lambda v: (v.subscriber_id, v.custom_field_id))
+    labels = [f"{v.subscriber_id}/{v.custom_field_id}" for v in items]
+    job = new_job(call, labels, dropped)
+    pending = list(job.todo)
+    units: list[Unit] = []
+    if oauth(call):
+        for chunk in batches(pending):
+            values = [
+                {
+                    "subscriber_id": items[i].subscriber_id,
+                    "subscriber_custom_field_id": items[i].custom_field_id,
+                    "value": items[i].value,
+                }
+                for i in chunk
+            ]
+            request = write(
+                call,
+                "POST",
+                "/v4/bulk/custom_fields/subscribers",
+                {"custom_field_values": values, "callback_url": None},
+            )
+
+            def named(f: Mapping[str, Any]) -> str:
+                value = _inner(f, "custom_field_value")
+                return f"{value.get('subscriber_id')}/{value.get('subscriber_custom_field_id')}"
+
+            units.append(batch(call, chunk, request, named, [labels[i] for i in chunk]))
+    else:
+        # One subscriber update per value, by the field's key (PUT /v4/subscribers/{id} takes fields by key).
+        keys = {
+            f.get("id"): f.get("key") for f in await bulk_reads.everything(call, "/v4/custom_fields", "custom_fields")
+        }
+        for i in pending:
+            key = keys.get(items[i].custom_field_id)
+            if not isinstance(key, str):
+                job.decide(i, "failed", "no custom field with this custom_field_id (see list_custom_fields)")
+                continue
+            ids = {"subscriber_id": items[i].subscriber_id}
+            request = write(call, "PUT", "/v4/subscribers/{subscriber_id}", {"fields": {key: items[i].value}}, ids)
+            units.append(single(call, i, request, False, already=None))
+    return await finish(job, units, {}, bool(call.args.get("dry_run")))
+
+
+# -- the rows -----------------------------------------------------------------------------------------------
+
+PEOPLE = (Param("email_addresses", Emails, to="none"), Param("subscriber_ids", Ids, to="none"), RESUME)
+REPORT = JobReport()
+
+
+def _container(name: str) -> Param:
+    return Param(name, int, REQUIRED, to="none")
+
+
+def _reads(box: Container) -> tuple[tuple[str, str], ...]:
+    reads = (("GET", box.members), ("GET", "/v4/subscribers"))
+    method = "DELETE" if box.remove else "POST"
+    return (*reads, (method, box.by_email), (method, box.by_id))
+
+
+OPS = (
+    Op(
+        "tag_subscribers",
+        "tags",
+        "Tag subscribers",
+        "Tag many subscribers at once.",
+        "write",
+        "POST",
+        TAG.bulk or "",
+        (_container("tag_id"), *PEOPLE),
+        REPORT,
+        check="list_tag_subscribers",
+        default=True,
+        handler=membership_job(TAG),
+        also=_reads(TAG),
+    ),
+    Op(
+        "untag_subscribers",
+        "tags",
+        "Remove a tag from subscribers",
+        "Remove a tag from many subscribers at once.",
+        "delete",
+        "DELETE",
+        UNTAG.bulk or "",
+        (_container("tag_id"), *PEOPLE),
+        REPORT,
+        check="list_tag_subscribers",
+        default=True,
+        handler=membership_job(UNTAG),
+        also=_reads(UNTAG),
+    ),
+    Op(
+        "add_subscribers_to_form",
+        "forms",
+        "Add subscribers to a form",
+        "Add many existing subscribers to a form.",
+        "write",
+        "POST",
+        FORM.bulk or "",
+        (_container("form_id"), *PEOPLE),
+        REPORT,
+        check="list_form_subscribers",
+        default=True,
+        handler=membership_job(FORM),
+        also=_reads(FORM),
+    ),
+    Op(
+        "add_subscribers_to_sequence",
+        "sequences",
+        "Add subscribers to a sequence",
+        "Add many existing subscribers to a sequence.",
+        "write",
+        "POST",
+        SEQUENCE.by_email,
+        (_container("sequence_id"), *PEOPLE),
+        REPORT,
+        check="list_sequence_subscribers",
+        default=True,
+        handler=membership_job(SEQUENCE),
+        also=(("GET", SEQUENCES), ("GET", "/v4/subscribers"), ("POST", SEQUENCE.by_id)),
+    ),
+    Op(
+        "upsert_subscribers",
+        "subscribers",
+        "Add or update subscribers",
+        "Add subscribers, or update those whose email exists (state: new ones only).",
+        "write",
+        "POST",
+        "/v4/bulk/subscribers",
+        (
+            Param(
+                "subscribers",
+                Annotated[list[SubscriberIn], Field(min_length=1, max_length=MAX_ITEMS)],
+                REQUIRED,
+                to="none",
+            ),
+            RESUME,
+        ),
+        REPORT,
+        check="find_subscriber",
+        default=True,
+        handler=upsert_subscribers,
+        also=(("GET", "/v4/subscribers"), ("POST", "/v4/subscribers")),
+    ),
+    Op(
+        "create_tags",
+        "tags",
+        "Create tags",
+        "Create many tags at once (existing names are left as they are).",
+        "write",
+        "POST",
+        "/v4/bulk/tags",
+        (Param("names", Annotated[list[Name], Field(min_length=1, max_length=MAX_ITEMS)], REQUIRED, to="none"), RESUME),
+        REPORT,
+        check="list_tags",
+        handler=create_tags,
+        also=(("GET", "/v4/tags"), ("POST", "/v4/tags")),
+    ),
+    Op(
+        "delete_tags",
+        "tags",
+        "Delete tags",
+        "Delete many tags at once (needs OAuth or Maton).",
+        "delete",
+        "DELETE",
+        "/v4/bulk/tags",
+        (
+            Param(
+                "tag_ids",
+                Annotated[list[Annotated[int, Field(ge=1)]], Field(min_length=1, max_length=MAX_ITEMS)],
+                REQUIRED,
+                to="none",
+            ),
+            RESUME,
+        ),
+        REPORT,
+        check="list_tags",
+        handler=delete_tags,
+        also=(("GET", "/v4/tags"),),
+    ),
+    Op(
+        "create_custom_fields",
+        "custom_fields",
+        "Create custom fields",
+        "Create many custom fields at once (existing labels are left as they are).",
+        "create",
+        "POST",
+        "/v4/bulk/custom_fields",
+        (
+            Param("labels", Annotated[list[Name], Field(min_length=1, max_length=MAX_ITEMS)], REQUIRED, to="none"),
+            RESUME,
+        ),
+        REPORT,
+        check="list_custom_fields",
+        handler=create_custom_fields,
+        also=(("GET", "/v4/custom_fields"), ("POST", "/v4/custom_fields")),
+    ),
+    Op(
+        "update_custom_field_values",
+        "custom_fields",
+        "Set custom field values",
+        "Set many subscribers' custom field values at once.",
+        "write",
+        "POST",
+        "/v4/bulk/custom_fields/subscribers",
+        (
+            Param(
+                "values", Annotated[list[FieldValue], Field(min_length=1, max_length=MAX_ITEMS)], REQUIRED, to="none"
+            ),
+            RESUME,
+        ),
+        REPORT,
+        check="get_subscriber",
+        handler=update_custom_field_values,
+        also=(("GET", "/v4/custom_fields"), ("PUT", "/v4/subscribers/{subscriber_id}")),
+    ),
+)

@@ -1,0 +1,109 @@
+"""The reads a bulk job plans with: who is already in a tag, form or sequence; which email addresses Kit
+knows (and as which subscriber); which tags and custom fields exist. Each reads Kit's lists 1,000 to a
+page, and gives up (None) where reading would cost more requests than the job's own writes."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from kit_mcp.catalogue.call import Call
+from kit_mcp.upstream.request import KitRequest, fill_path
+
+PAGE = 1000  # Kit's largest page
+LOOKUPS = 3  # up to this many addresses are looked up one by one rather than by reading the list
+
+
+def read(call: Call, path: str, params: Mapping[str, str | int], ids: Mapping[str, Any] | None = None) -> KitRequest:
+    """A read on another route than the tool's own: repeatable, whatever the tool's kind."""
+    ids = dict(ids or {})
+    return KitRequest("GET", fill_path(path, **ids), dict(params), None, repeatable=True, ids=ids or None)
+
+
+async def pages(
+    call: Call, path: str, plural: str, ids: Mapping[str, Any] | None = None, query: Mapping[str, str | int] = {}
+) -> AsyncIterator[tuple[list[dict[str, Any]], int | None]]:
+    """Every page of a list, 1,000 at a time, with the total count (on the first page only)."""
+    after: str | None = None
+    first = True
+    while True:
+        params: dict[str, str | int] = {**query, "per_page": PAGE}
+        if after:
+            params["after"] = after
+        if first:
+            params["include_total_count"] = "true"
+        reply = await call.send(read(call, path, params, ids))
+        rows = [r for r in reply.data.get(plural) or [] if isinstance(r, dict)]
+        pagination = reply.data.get("pagination") or {}
+        total = pagination.get("total_count") if first else None
+        yield rows, total if isinstance(total, int) else None
+        first = False
+        end = pagination.get("end_cursor")
+        if not pagination.get("has_next_page") or not isinstance(end, str) or not end:
+            return
+
+
+@dataclass
+class Members:
+    """Who is in a container: subscriber ids, and ids by lower-cased email address."""
+
+    ids: set[int] = field(default_factory=set)
+    emails: dict[str, int] = field(default_factory=dict)
+
+    def has(self, item: int | str) -> bool:
+        return item in self.ids if isinstance(item, int) else item.lower() in self.emails
+
+
+async def members(call: Call, path: str, ids: Mapping[str, Any], writes: int) -> Members | None:
+    """The container's members in any state, or None when that takes more reads than `writes` (at least 2).
+    The first page is always read: it also checks that the container exists (Kit's 404 otherwise)."""
+    found = Members()
+    async for rows, total in pages(call, path, "subscribers", ids, {"status": "all"}):
+        if total is not None and math.ceil(total / PAGE) > max(2, writes):
+            return None
+        for row in rows:
+            sid, email = row.get("id"), row.get("email_address")
+            if isinstance(sid, int):
+                found.ids.add(sid)
+                if isinstance(email, str):
+                    found.emails[email.lower()] = sid
+    return found
+
+
+async def subscribers_by_email(call: Call, emails: list[str]) -> dict[str, dict[str, Any]]:
+    """Kit's subscribers (any state) with these addresses, by lower-cased address: the whole list read when
+    that costs fewer requests than looking each one up, else one lookup per address."""
+    wanted = {e.lower() for e in emails}
+    found: dict[str, dict[str, Any]] = {}
+    if len(wanted) > LOOKUPS:
+        read_pages = 0
+        async for rows, total in pages(call, "/v4/subscribers", "subscribers", None, {"status": "all"}):
+            read_pages += 1
+            for row in rows:
+                email = row.get("email_address")
+                if isinstance(email, str) and email.lower() in wanted:
+                    found[email.lower()] = row
+            missing = len(wanted) - len(found)
+            if not missing:
+                return found
+            if total is not None and math.ceil(total / PAGE) - read_pages > missing:
+                break  # a long list and few addresses left: look those up instead
+        else:
+            return found  # the whole list read: the others are not Kit's
+    for email in sorted(wanted - found.keys()):
+        reply = await call.send(read(call, "/v4/subscribers", {"email_address": email, "status": "all"}))
+        rows = [r for r in reply.data.get("subscribers") or [] if isinstance(r, dict)]
+        match = next((r for r in rows if str(r.get("email_address", "")).lower() == email), None)
+        if match is not None:
+            found[email] = match
+    return found
+
+
+async def everything(call: Call, path: str, plural: str) -> list[dict[str, Any]]:
+    """A short list whole (tags, custom fields)."""
+    rows: list[dict[str, Any]] = []
+    async for page, _ in pages(call, path, plural):
+        rows.extend(page)
+    return rows
