@@ -325,7 +325,10 @@ def probe_value(name: str, schema: dict[str, Any]) -> Any:
         return True
     if kind == "array":
         items = schema.get("items")
-        return [probe_value(name, items)] if isinstance(items, dict) and items else []
+        if not isinstance(items, dict) or not items:
+            return []
+        # An example the list's description gives ("e.g. subscriber.created") is one of its items.
+        return [probe_value(name, {"description": schema.get("description", ""), **items})]
     if kind == "object" and "properties" in schema:
         return {k: probe_value(k, schema["properties"][k]) for k in schema.get("required", [])}
     if kind == "object":

@@ -43,6 +43,7 @@ async def pages(
         end = pagination.get("end_cursor")
         if not pagination.get("has_next_page") or not isinstance(end, str) or not end:
             return
+        after = end
 
 
 @dataclass
