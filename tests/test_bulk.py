@@ -16,7 +16,7 @@ from mcp.types import CallToolResult
 from kit_mcp.catalogue.bulk import UNKNOWN
 from kit_mcp.sandbox.faults import Fault
 from kit_mcp.sandbox.store import Account
-from tests.helpers import ALL, call, fail, kit_settings, mcp_client, text
+from tests.helpers import ALL, call, fail, kit_settings, maton_settings, mcp_client, text
 from tests.test_confirm import User, client
 
 
@@ -301,3 +301,12 @@ async def test_bulk_writes_over_the_threshold_ask_first(sandbox: Any) -> None:
     async with client(replace(kit_settings(sandbox.url, token=True), confirm_over=100), user) as kit:
         await call(kit, "tag_subscribers", tag_id=tag, subscriber_ids=ids)
     assert user.asked == [], "KIT_MCP_CONFIRM_OVER raised: not asked"
+
+
+async def test_through_maton_the_bulk_routes_are_used(sandbox: Any) -> None:
+    rows = seed(sandbox.state.account, 150)
+    async with mcp_client(maton_settings(sandbox.url), ALL) as maton:
+        tag = await new_tag(maton, "via-maton")
+        done = await call(maton, "tag_subscribers", tag_id=tag, email_addresses=[r["email_address"] for r in rows])
+    assert (done["succeeded"], done["failed"]) == (150, 0)
+    assert [w.path for w in writes(sandbox)][-2:] == ["/kit/v4/bulk/tags/subscribers"] * 2

@@ -53,10 +53,11 @@ class FieldValue(BaseModel):
 def new_job(call: Call, labels: list[Any], duplicates: int = 0) -> Job:
     target = call.gw.target()
     # Spaced by the strictest of the upstream's windows (Kit's 120 or 600 a minute, Maton's 10 a second).
-    interval = max((w.period / w.limit for w in target.lane.pacer.windows), default=0.0)
-    return Job(
-        call.op.name, labels, call.args, call.context, call.gw.settings.call_budget, interval, duplicates=duplicates
-    )
+    windows = target.lane.pacer.windows
+    interval = max((w.period / w.limit for w in windows), default=0.0)
+    burst = min((w.limit for w in windows), default=0) // 2
+    budget = call.gw.settings.call_budget
+    return Job(call.op.name, labels, call.args, call.context, budget, interval, burst, duplicates=duplicates)
 
 
 def oauth(call: Call) -> bool:

@@ -160,6 +160,7 @@ class Job:
     context: Any
     budget: float
     interval: float = 0.0  # seconds between requests, to stay under the upstream's rate limit
+    burst: int = 0  # a job of at most this many requests goes at once: the window has room for it
     duplicates: int = 0
     started: float = field(default_factory=time.monotonic)
     decided: dict[int, Decision] = field(default_factory=dict)
@@ -200,6 +201,9 @@ class Job:
         inflight: dict[asyncio.Task[tuple[Mapping[int, Decision], float]], Unit] = {}
         slow = 0.0  # the longest a unit has taken: one more is dispatched only if it fits in the budget
         next_at = time.monotonic()
+        # Spaced evenly when the job is larger than the window allows at once: a burst would fill the window and
+        # then wait for it to empty, which a call's budget cannot always cover.
+        interval = self.interval if len(units) > self.burst else 0.0
         queue = list(units)
         try:
             while queue or inflight:
@@ -210,7 +214,7 @@ class Job:
                         break
                     if wait:
                         await asyncio.sleep(wait)
-                    next_at = time.monotonic() + self.interval
+                    next_at = time.monotonic() + interval
                     unit = queue.pop(0)
                     inflight[asyncio.ensure_future(self._timed(unit))] = unit
                 if not inflight:
