@@ -36,9 +36,9 @@ def build_app(server: MCPServer, gateway: Gateway, settings: HttpSettings, drain
     streamable = server.streamable_http_app(
         streamable_http_path="/mcp",
         stateless_http=settings.stateless,
-        # Plain JSON answers to POSTs: a call in flight is an ordinary request, which is what the drain
-        # waits for on SIGTERM before it ends the open streams (GET /mcp, /sse). No tool streams progress.
-        json_response=True,
+        # Each POST is answered as an event stream, so a bulk tool's progress notifications reach the client
+        # as the call goes; the drain waits for calls in flight on SIGTERM and answers a cut one with an error.
+        json_response=False,
         transport_security=security,
         max_request_body_size=settings.max_body_bytes,
         max_sessions=settings.max_sessions,

@@ -42,6 +42,16 @@ class _Exchange:
     started: bool = False
     completed: bool = False
     event_stream: bool = False
+    body: bytearray = field(default_factory=bytearray)  # what was posted: the requests a cut must answer
+
+    def watch(self, receive: Receive) -> Receive:
+        async def watched() -> Message:
+            message = await receive()
+            if message["type"] == "http.request":
+                self.body.extend(message.get("body", b""))
+            return message
+
+        return watched
 
     def track(self, send: Send) -> Send:
         async def tracked(message: Message) -> None:
@@ -60,14 +70,22 @@ class _Exchange:
         if self.completed:
             return
         # A client that already left makes these sends fail on some servers; nothing is lost then.
+        error = {"code": INTERNAL_ERROR, "message": "kit-mcp is shutting down; the call did not finish in time"}
         with contextlib.suppress(OSError):
             if not self.started:
                 # A JSON-RPC error body: the SDK client turns it into an error for the request it posted.
-                error = {"code": INTERNAL_ERROR, "message": "kit-mcp is shutting down; the call did not finish in time"}
                 body = {"jsonrpc": "2.0", "id": None, "error": error}
                 await JSONResponse(body, status_code=503, headers={"Connection": "close"})(scope, receive, send)
             elif self.event_stream:
-                await send({"type": "http.response.body", "body": b"", "more_body": False})
+                # A call answered as a stream (it sends progress): each request it posted gets its error as the
+                # stream's last event, so the client sees the call end rather than a stream that stops.
+                events = b"".join(
+                    b"event: message\r\ndata: "
+                    + json.dumps({"jsonrpc": "2.0", "id": request, "error": error}).encode()
+                    + b"\r\n\r\n"
+                    for request in _requests_in(bytes(self.body))[0]
+                )
+                await send({"type": "http.response.body", "body": events, "more_body": False})
             # A plain body cut half-way cannot be mended; uvicorn closes that connection.
 
 
@@ -142,7 +160,7 @@ class Drain:
         registry.add(exchange)
         try:
             with exchange.scope:
-                await app(scope, receive, exchange.track(send))
+                await app(scope, exchange.watch(receive), exchange.track(send))
         finally:
             registry.discard(exchange)
         if exchange.scope.cancel_called:

@@ -78,6 +78,15 @@ def mcp_http_client(
     return httpx2.AsyncClient(headers=headers, timeout=timeout or httpx2.Timeout(30.0, read=300.0), **kwargs)
 
 
+def answer(response: Any) -> Any:
+    """The JSON-RPC answer to a POST /mcp: its JSON body, or the last answer among its event stream's messages
+    (the server answers calls as event streams, so that progress notifications can go before the answer)."""
+    if not response.headers.get("content-type", "").startswith("text/event-stream"):
+        return response.json()
+    messages = [json.loads(line[5:]) for line in response.text.splitlines() if line.startswith("data:")]
+    return next(m for m in reversed(messages) if "result" in m or "error" in m)
+
+
 def text(result: CallToolResult) -> str:
     """The text blocks of a result (what the model reads); recorded for the suite's final secrets scan."""
     rendered = "".join(b.text for b in result.content if isinstance(b, TextContent))

@@ -18,6 +18,7 @@ from kit_mcp.sandbox.faults import Fault
 from kit_mcp.sandbox.store import Account
 from tests.helpers import ALL, call, fail, kit_settings, maton_settings, mcp_client, text
 from tests.test_confirm import User, client
+from tests.test_http import TOKENS, authed, hosted, legacy_sse, streamable
 
 
 def seed(account: Account, count: int, prefix: str = "bulk") -> list[dict[str, Any]]:
@@ -310,3 +311,38 @@ async def test_through_maton_the_bulk_routes_are_used(sandbox: Any) -> None:
         done = await call(maton, "tag_subscribers", tag_id=tag, email_addresses=[r["email_address"] for r in rows])
     assert (done["succeeded"], done["failed"]) == (150, 0)
     assert [w.path for w in writes(sandbox)][-2:] == ["/kit/v4/bulk/tags/subscribers"] * 2
+
+
+async def test_api_key_10000_items_each_sent_once(sandbox: Any) -> None:
+    rows = seed(sandbox.state.account, 10_000)
+    # Kit's window shortened to a quarter second (500 in it), the gateway paced to match, the budget lifted: the
+    # 10,000 single calls run in one call, each sent once.
+    sandbox.state.rate_limit = (500, 0.25)
+    settings = kit_settings(sandbox.url, kit_rate_limit=(500, 0.27), call_budget=600.0)
+    async with mcp_client(settings, ALL) as kit:
+        sequence = (await call(kit, "list_sequences"))["sequences"][0]["id"]
+        sandbox.state.journal.clear()
+        done = await call(
+            kit, "add_subscribers_to_sequence", sequence_id=sequence, subscriber_ids=[r["id"] for r in rows]
+        )
+    assert (done["done"], done["succeeded"], done["failed"]) == (10_000, 10_000, 0)
+    assert len(writes(sandbox)) == 10_000, "no 429: a refused request would have been sent again"
+    members = {sid for (qid, sid) in sandbox.state.account.sequence_members if qid == sequence}
+    assert {r["id"] for r in rows} <= members
+
+
+async def test_progress_reaches_hosted_clients_on_both_transports(sandbox: Any) -> None:
+    rows = seed(sandbox.state.account, 300)
+    ids = [r["id"] for r in rows]
+    with hosted(kit_settings(sandbox.url, token=True, kit_rate_limit=(10_000, 1.0)), TOKENS) as url:
+        for n, connect in enumerate((streamable, legacy_sse)):
+            async with connect(url, authed()) as session:
+                made = await session.call_tool("create_tag", {"name": f"hosted-{n}"})
+                tag = made.structured_content["tag"]["id"]  # type: ignore[index]
+                progress = Progress()
+                result = await session.call_tool(
+                    "tag_subscribers", {"tag_id": tag, "subscriber_ids": ids}, progress_callback=progress
+                )
+            assert not result.is_error and result.structured_content["succeeded"] == 300  # type: ignore[index]
+            counts = [p for p, _ in progress.seen]
+            assert counts == sorted(counts) and counts[-1] == 300 and len(counts) >= 3, connect.__name__

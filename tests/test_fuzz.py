@@ -71,7 +71,7 @@ from kit_mcp.upstream import backends as backends_module
 from kit_mcp.upstream.backends import Lane
 from kit_mcp.upstream.request import MAX_ID
 from tests import leaks
-from tests.helpers import SECRETS, assert_text_matches, kit_settings, maton_settings
+from tests.helpers import SECRETS, answer, assert_text_matches, kit_settings, maton_settings
 from tests.test_http import CLIENT_TOKEN, INIT, MCP_HEADERS, TOKENS, hosted, streamable
 
 EXAMPLES = int(os.environ.get("KIT_MCP_FUZZ_EXAMPLES", "20"))
@@ -975,7 +975,7 @@ def gate(sandbox: Any, mode: str) -> Iterator[tuple[Gate, httpx.Client, list[log
             for headers, session in ((other, target.other_session), (good, target.own_session)):
                 listed = _tools_list(http, url, headers, session)
                 assert listed.status_code == 200, listed.text
-                assert len(listed.json()["result"]["tools"]) == len(DEFAULT)
+                assert len(answer(listed)["result"]["tools"]) == len(DEFAULT)
             assert other_sse.answered(http, url, other, "alive-other"), "the other client's SSE session is gone"
             assert own_sse.answered(http, url, good, "alive-own"), "our SSE session is gone"
             for session in target.opened:

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from kit_mcp.sandbox import Fault
-from tests.helpers import KIT_KEY, fail, kit_settings, mcp_client
+from tests.helpers import KIT_KEY, answer, fail, kit_settings, mcp_client
 from tests.leaks import leaks
 from tests.test_http import INIT, MCP_HEADERS, TOKENS, authed, hosted, streamable, text
 from tests.test_http_process import start
@@ -132,8 +132,8 @@ def test_tenant_credentials_never_reach_the_log_at_debug(sandbox: Any, tmp_path:
             with httpx.Client(base_url=url, headers=headers, timeout=10) as http:
                 opened = http.post("/mcp", json=INIT)
                 session = {"Mcp-Session-Id": opened.headers["mcp-session-id"]}
-                rejected = http.post("/mcp", json=call, headers=session).json()
-                accepted = http.post("/mcp", json={**call, "id": 3}, headers=session).json()
+                rejected = answer(http.post("/mcp", json=call, headers=session))
+                accepted = answer(http.post("/mcp", json={**call, "id": 3}, headers=session))
             # A token in a query string, sent raw (this process's own HTTP client would log the URL): the
             # server's access log must not show it.
             port = int(url.rsplit(":", 1)[1])

@@ -18,7 +18,7 @@ from pydantic import SecretStr
 
 from kit_mcp.sandbox import Fault
 from kit_mcp.settings import HttpSettings
-from tests.helpers import KIT_KEY, fail, kit_settings, mcp_client
+from tests.helpers import KIT_KEY, answer, fail, kit_settings, mcp_client
 from tests.test_http import CLIENT_TOKEN, INIT, MCP_HEADERS, TOKENS, authed, hosted, legacy_sse, streamable, text
 from tests.test_http_process import start
 
@@ -203,7 +203,7 @@ def test_forwarded_headers_choose_the_client_only_from_named_proxies(sandbox: An
                 errors = []
                 for n in range(4):  # a new X-Forwarded-For each time
                     headers = {**MCP_HEADERS, "X-Forwarded-For": f"203.0.113.{n}"}
-                    body = httpx.post(f"{url}/mcp", json=call, headers=headers).json()
+                    body = answer(httpx.post(f"{url}/mcp", json=call, headers=headers))
                     errors.append(body["result"]["isError"])
                 outcomes[trusted or "none"] = errors
             finally:

@@ -15,6 +15,7 @@ import pytest
 from kit_mcp.catalogue import BY_NAME, CATALOGUE, DEFAULT, TOOLSETS
 from kit_mcp.catalogue.select import Selection
 from kit_mcp.settings import ConfigError
+from tests.helpers import answer as rpc
 from tests.helpers import fail, kit_settings, mcp_client
 from tests.test_http import INIT, MCP_HEADERS, TOKENS, authed, hosted
 
@@ -118,7 +119,7 @@ async def test_a_write_is_refused_at_call_time_under_read_only(sandbox: Any) -> 
 def post(url: str, body: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
     response = httpx.post(f"{url}/mcp", json=body, headers={**MCP_HEADERS, **authed(), **headers}, timeout=10)
     assert response.status_code == 200, response.text
-    result: dict[str, Any] = response.json()
+    result: dict[str, Any] = rpc(response)
     return result
 
 
@@ -163,5 +164,5 @@ def post_session_tools(url: str) -> list[dict[str, Any]]:
         answer = http.post(
             "/mcp", json={"jsonrpc": "2.0", "id": 2, "method": "tools/list"}, headers={"Mcp-Session-Id": session}
         )
-        tools: list[dict[str, Any]] = answer.json()["result"]["tools"]
+        tools: list[dict[str, Any]] = rpc(answer)["result"]["tools"]
         return tools
