@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from kit_mcp.catalogue import bulk_reads
 from kit_mcp.catalogue.call import Call
 from kit_mcp.catalogue.jobs import MAX_ITEMS, Decision, Job, JobReport, Stop, Unit, batches, dedupe, stops_job
-from kit_mcp.catalogue.op import REQUIRED, Op, Param
+from kit_mcp.catalogue.op import REQUIRED, Kind, Op, Param
 from kit_mcp.catalogue.params import Name, State
 from kit_mcp.errors import KitError, KitHTTPError, NotFound
 from kit_mcp.upstream.request import KitRequest, Method
@@ -192,12 +192,8 @@ def membership_job(box: Container) -> Callable[[Call], Any]:
         todo = list(job.todo)
         writes = math.ceil(len(todo) / 100) if bulk else len(todo)
         known = await bulk_reads.members(call, box.members, ids, writes)
-        pending: list[int] = []
-        for i in todo:
-            if known is not None and known.has(labels[i]) != box.remove:
-                job.decide(i, "unchanged")  # already in (or, removing, already out)
-            else:
-                pending.append(i)
+        # Already in (or, removing, already out) when the members could be read.
+        pending = job.settle(lambda i: known is not None and known.has(labels[i]) != box.remove)
         units: list[Unit] = []
         if bulk:
             assert box.bulk is not None
@@ -266,13 +262,12 @@ async def upsert_subscribers(call: Call) -> dict[str, Any]:
     job = new_job(call, labels, dropped)
     todo = list(job.todo)
     existing = await bulk_reads.subscribers_by_email(call, [labels[i] for i in todo])
-    pending = []
-    for i in todo:
+
+    def already(i: int) -> bool:
         row = existing.get(labels[i].lower())
-        if row is not None and _same(row, items[i]):
-            job.decide(i, "unchanged")
-        else:
-            pending.append(i)
+        return row is not None and _same(row, items[i])
+
+    pending = job.settle(already)
 
     def one(i: int) -> dict[str, Any]:
         body: dict[str, Any] = items[i].model_dump(exclude_none=True)
@@ -307,27 +302,35 @@ def _need_oauth(call: Call, what: str) -> None:
         )
 
 
-async def create_tags(call: Call) -> dict[str, Any]:
-    labels, dropped = dedupe([n.strip() for n in call.args["names"]], key=str.lower)
+async def _named_job(call: Call, arg: str, kind: str, field: str, already: int | None) -> dict[str, Any]:
+    """Create `kind`s (tags, custom_fields) by `field` (name, label), those already there left alone: Kit's
+    bulk route with OAuth, its single route (which answers `already` for one that exists) with an API key."""
+    labels, dropped = dedupe([n.strip() for n in call.args[arg]], key=str.lower)
     job = new_job(call, labels, dropped)
-    have = {str(t.get("name", "")).lower() for t in await bulk_reads.everything(call, "/v4/tags", "tags")}
-    pending = []
-    for i in job.todo:
-        if labels[i].lower() in have:
-            job.decide(i, "unchanged")
-        else:
-            pending.append(i)
+    have = {str(row.get(field, "")).lower() for row in await bulk_reads.everything(call, f"/v4/{kind}", kind)}
+    pending = job.settle(lambda i: labels[i].lower() in have)
     units: list[Unit] = []
-    if oauth(call):
-        for chunk in batches(pending):
-            request = write(
-                call, "POST", "/v4/bulk/tags", {"tags": [{"name": labels[i]} for i in chunk], "callback_url": None}
-            )
-            keys = [labels[i].lower() for i in chunk]
-            units.append(batch(call, chunk, request, lambda f: str(_inner(f, "tag").get("name", "")).lower(), keys))
-    else:
-        units = [single(call, i, write(call, "POST", "/v4/tags", {"name": labels[i]}), False) for i in pending]
+    if not oauth(call):
+        units = [
+            single(call, i, write(call, "POST", f"/v4/{kind}", {field: labels[i]}), False, already) for i in pending
+        ]
+    for chunk in batches(pending) if oauth(call) else []:
+        body = {kind: [{field: labels[i]} for i in chunk], "callback_url": None}
+
+        def named(failure: Mapping[str, Any]) -> str:
+            return str(_inner(failure, kind.removesuffix("s")).get(field, "")).lower()
+
+        request = write(call, "POST", f"/v4/bulk/{kind}", body)
+        units.append(batch(call, chunk, request, named, [labels[i].lower() for i in chunk]))
     return await finish(job, units, {}, bool(call.args.get("dry_run")))
+
+
+async def create_tags(call: Call) -> dict[str, Any]:
+    return await _named_job(call, "names", "tags", "name", 200)
+
+
+async def create_custom_fields(call: Call) -> dict[str, Any]:
+    return await _named_job(call, "labels", "custom_fields", "label", None)
 
 
 async def delete_tags(call: Call) -> dict[str, Any]:
@@ -335,46 +338,12 @@ async def delete_tags(call: Call) -> dict[str, Any]:
     labels, dropped = dedupe(call.args["tag_ids"])
     job = new_job(call, labels, dropped)
     have = {t.get("id") for t in await bulk_reads.everything(call, "/v4/tags", "tags")}
-    pending = []
-    for i in job.todo:
-        if labels[i] in have:
-            pending.append(i)
-        else:
-            job.decide(i, "unchanged")  # no such tag: already gone
+    pending = job.settle(lambda i: labels[i] not in have)  # no such tag: already gone
     units = []
     for chunk in batches(pending):
-        request = write(
-            call, "DELETE", "/v4/bulk/tags", {"tags": [{"id": labels[i]} for i in chunk], "callback_url": None}
-        )
+        body = {"tags": [{"id": labels[i]} for i in chunk], "callback_url": None}
+        request = write(call, "DELETE", "/v4/bulk/tags", body)
         units.append(batch(call, chunk, request, lambda f: _inner(f, "tag").get("id"), [labels[i] for i in chunk]))
-    return await finish(job, units, {}, bool(call.args.get("dry_run")))
-
-
-async def create_custom_fields(call: Call) -> dict[str, Any]:
-    labels, dropped = dedupe([n.strip() for n in call.args["labels"]], key=str.lower)
-    job = new_job(call, labels, dropped)
-    fields = await bulk_reads.everything(call, "/v4/custom_fields", "custom_fields")
-    have = {str(f.get("label", "")).lower() for f in fields}
-    pending = []
-    for i in job.todo:
-        if labels[i].lower() in have:
-            job.decide(i, "unchanged")
-        else:
-            pending.append(i)
-    units: list[Unit] = []
-    if oauth(call):
-        for chunk in batches(pending):
-            body = {"custom_fields": [{"label": labels[i]} for i in chunk], "callback_url": None}
-            keys = [labels[i].lower() for i in chunk]
-            request = write(call, "POST", "/v4/bulk/custom_fields", body)
-            units.append(
-                batch(call, chunk, request, lambda f: str(_inner(f, "custom_field").get("label", "")).lower(), keys)
-            )
-    else:
-        units = [
-            single(call, i, write(call, "POST", "/v4/custom_fields", {"label": labels[i]}), False, already=None)
-            for i in pending
-        ]
     return await finish(job, units, {}, bool(call.args.get("dry_run")))
 
 
@@ -427,78 +396,65 @@ async def update_custom_field_values(call: Call) -> dict[str, Any]:
 
 PEOPLE = (Param("email_addresses", Emails, to="none"), Param("subscriber_ids", Ids, to="none"), RESUME)
 REPORT = JobReport()
+TAGS_CHECK = "list_tag_subscribers"
 
 
 def _container(name: str) -> Param:
     return Param(name, int, REQUIRED, to="none")
 
 
-def _reads(box: Container) -> tuple[tuple[str, str], ...]:
+def _membership(name: str, toolset: str, title: str, doc: str, box: Container, check: str) -> Op:
+    """A row for adding subscribers to (or removing them from) a tag, form or sequence."""
+    method: Method = "DELETE" if box.remove else "POST"
+    # Its own route is the bulk one where Kit has it; it also reads the members and the subscribers, and
+    # calls the single-item routes (API keys, sequences).
     reads = (("GET", box.members), ("GET", "/v4/subscribers"))
-    method = "DELETE" if box.remove else "POST"
-    return (*reads, (method, box.by_email), (method, box.by_id))
+    singles = ((method, box.by_email), (method, box.by_id))
+    route, also = (box.bulk, singles) if box.bulk else (box.by_email, singles[1:])
+    kind: Kind = "delete" if box.remove else "write"
+    params = (_container(box.id_name), *PEOPLE)
+    return Op(
+        name,
+        toolset,
+        title,
+        doc,
+        kind,
+        method,
+        route,
+        params,
+        REPORT,
+        check=check,
+        default=True,
+        handler=membership_job(box),
+        also=(*reads, *also),
+    )
 
 
 OPS = (
-    Op(
-        "tag_subscribers",
-        "tags",
-        "Tag subscribers",
-        "Tag many subscribers at once.",
-        "write",
-        "POST",
-        TAG.bulk or "",
-        (_container("tag_id"), *PEOPLE),
-        REPORT,
-        check="list_tag_subscribers",
-        default=True,
-        handler=membership_job(TAG),
-        also=_reads(TAG),
-    ),
-    Op(
+    _membership("tag_subscribers", "tags", "Tag subscribers", "Tag many subscribers at once.", TAG, TAGS_CHECK),
+    _membership(
         "untag_subscribers",
         "tags",
         "Remove a tag from subscribers",
         "Remove a tag from many subscribers at once.",
-        "delete",
-        "DELETE",
-        UNTAG.bulk or "",
-        (_container("tag_id"), *PEOPLE),
-        REPORT,
-        check="list_tag_subscribers",
-        default=True,
-        handler=membership_job(UNTAG),
-        also=_reads(UNTAG),
+        UNTAG,
+        TAGS_CHECK,
     ),
-    Op(
+    _membership(
         "add_subscribers_to_form",
         "forms",
         "Add subscribers to a form",
         "Add many existing subscribers to a form.",
-        "write",
-        "POST",
-        FORM.bulk or "",
-        (_container("form_id"), *PEOPLE),
-        REPORT,
-        check="list_form_subscribers",
-        default=True,
-        handler=membership_job(FORM),
-        also=_reads(FORM),
+        FORM,
+        "list_form_subscribers",
     ),
-    Op(
+    _membership(
         "add_subscribers_to_sequence",
         "sequences",
         "Add subscribers to a sequence",
         "Add many existing subscribers to a sequence.",
-        "write",
-        "POST",
-        SEQUENCE.by_email,
-        (_container("sequence_id"), *PEOPLE),
-        REPORT,
-        check="list_sequence_subscribers",
-        default=True,
-        handler=membership_job(SEQUENCE),
-        also=(("GET", SEQUENCES), ("GET", "/v4/subscribers"), ("POST", SEQUENCE.by_id)),
+        SEQUENCE,
+        "list_sequence_subscribers",
     ),
     Op(
         "upsert_subscribers",

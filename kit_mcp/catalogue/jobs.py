@@ -183,6 +183,16 @@ class Job:
     def decide(self, index: int, outcome: Outcome, reason: str | None = None) -> None:
         self.decided[index] = (outcome, reason)
 
+    def settle(self, already: Callable[[int], bool]) -> list[int]:
+        """This call's items still to do; those `already` so are decided `unchanged` and left alone."""
+        pending = []
+        for i in self.todo:
+            if already(i):
+                self.decide(i, "unchanged")
+            else:
+                pending.append(i)
+        return pending
+
     def left(self) -> float:
         return self.budget - (time.monotonic() - self.started)
 
