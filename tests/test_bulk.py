@@ -346,3 +346,28 @@ async def test_progress_reaches_hosted_clients_on_both_transports(sandbox: Any) 
             assert not result.is_error and result.structured_content["succeeded"] == 300  # type: ignore[index]
             counts = [p for p, _ in progress.seen]
             assert counts == sorted(counts) and counts[-1] == 300 and len(counts) >= 3, connect.__name__
+
+
+async def test_addresses_not_resolved_within_the_plans_reads_go_by_address(sandbox: Any) -> None:
+    # 10,500 newer subscribers put the seeded ones past the ten pages a plan reads of the list.
+    seed(sandbox.state.account, 10_500)
+    old = [r["email_address"] for r in sandbox.state.account.subscribers.values()][:20]
+    given = [*old, "nobody.1@example.com", "nobody.2@example.com"]
+    async with mcp_client(kit_settings(sandbox.url, token=True), ALL) as kit:
+        tag = await new_tag(kit, "far-back")
+        sandbox.state.journal.clear()
+        done = await call(kit, "tag_subscribers", tag_id=tag, email_addresses=given)
+    listed = [r for r in sandbox.state.journal if r.method == "GET" and r.path == "/v4/subscribers"]
+    assert len(listed) == 10, "the plan reads at most ten pages"
+    assert [w.path for w in writes(sandbox)] == [f"/v4/tags/{tag}/subscribers"] * 22, "by address, one by one"
+    assert (done["succeeded"], done["failed"]) == (20, 2)
+    assert all("nobody" in f["item"] and f["reason"] for f in done["failed_items"])
+
+
+async def test_a_budget_spent_planning_is_an_error_not_an_endless_resume(sandbox: Any) -> None:
+    rows = seed(sandbox.state.account, 5)
+    async with mcp_client(kit_settings(sandbox.url, token=True, call_budget=0.000_001), ALL) as kit:
+        tag = await new_tag(kit, "no-time")
+        refused = await fail(kit, "tag_subscribers", tag_id=tag, subscriber_ids=[r["id"] for r in rows])
+    assert "Nothing was done" in refused and "KIT_MCP_CALL_BUDGET" in refused
+    assert tagged(sandbox, tag) == set()

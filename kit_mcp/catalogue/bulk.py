@@ -188,57 +188,51 @@ def membership_job(box: Container) -> Callable[[Call], Any]:
         job = new_job(call, labels, dropped)
         cid = call.args[box.id_name]
         ids = {box.id_name: cid}
-        bulk = box.bulk is not None and oauth(call)
+        route = box.bulk if oauth(call) else None  # Kit's bulk route, where it has one and takes the credential
+        bulk = route is not None
         todo = list(job.todo)
         writes = math.ceil(len(todo) / 100) if bulk else len(todo)
         known = await bulk_reads.members(call, box.members, ids, writes)
         # Already in (or, removing, already out) when the members could be read.
         pending = job.settle(lambda i: known is not None and known.has(labels[i]) != box.remove)
         units: list[Unit] = []
-        if bulk:
-            assert box.bulk is not None
-            sids: dict[int, int] = {}
-            if by_email:
-                emails = [labels[i] for i in pending]
-                in_box = known.emails if known is not None else {}
-                found = await bulk_reads.subscribers_by_email(call, [e for e in emails if e.lower() not in in_box])
-                for i in pending:
-                    email = labels[i].lower()
-                    sid = in_box.get(email) or (found.get(email) or {}).get("id")
-                    if isinstance(sid, int):
-                        sids[i] = sid
-                    else:
-                        job.decide(i, "failed", UNKNOWN)
-            else:
-                sids = {i: labels[i] for i in pending}
-            for chunk in batches([i for i in pending if i in sids]):
-                pairs = [{box.id_name: cid, "subscriber_id": sids[i]} for i in chunk]
-                method: Method = "DELETE" if box.remove else "POST"
-                request = write(call, method, box.bulk, {box.bulk_key: pairs, "callback_url": None})
-                key = box.failure_key
-
-                def named(failure: Mapping[str, Any], key: str = key) -> Any:
-                    return _inner(failure, key).get("subscriber_id")
-
-                units.append(
-                    batch(
-                        call,
-                        chunk,
-                        request,
-                        named,
-                        [sids[i] for i in chunk],
-                    )
-                )
-        else:
+        method: Method = "DELETE" if box.remove else "POST"
+        sids: dict[int, int] = {}
+        if bulk and by_email:
+            # Kit's bulk routes take subscriber ids: the addresses are resolved first.
+            in_box = known.emails if known is not None else {}
+            outside = [labels[i] for i in pending if labels[i].lower() not in in_box]
+            found = await bulk_reads.subscribers_by_email(call, outside)
             for i in pending:
-                method = "DELETE" if box.remove else "POST"
-                if by_email and box.remove:
-                    request = write(call, method, box.by_email, None, ids, email_address=labels[i])
-                elif by_email:
-                    request = write(call, method, box.by_email, {"email_address": labels[i]}, ids)
-                else:
-                    request = write(call, method, box.by_id, None, {**ids, "subscriber_id": labels[i]})
-                units.append(single(call, i, request, by_email))
+                email = labels[i].lower()
+                sid = in_box.get(email) or (found.rows.get(email) or {}).get("id")
+                if isinstance(sid, int):
+                    sids[i] = sid
+                elif found.complete:
+                    job.decide(i, "failed", UNKNOWN)
+                # else: not resolved within the plan's reads; sent by address on the single route below
+        elif bulk:
+            sids = {i: labels[i] for i in pending}
+        for chunk in batches([i for i in pending if i in sids]):
+            assert route is not None  # ids are resolved only for the bulk route
+            pairs = [{box.id_name: cid, "subscriber_id": sids[i]} for i in chunk]
+            request = write(call, method, route, {box.bulk_key: pairs, "callback_url": None})
+
+            def named(failure: Mapping[str, Any], key: str = box.failure_key) -> Any:
+                return _inner(failure, key).get("subscriber_id")
+
+            units.append(batch(call, chunk, request, named, [sids[i] for i in chunk]))
+        for i in pending:
+            if i in sids or i in job.decided:
+                continue
+            if by_email and box.remove:
+                request = write(call, method, box.by_email, None, ids, email_address=labels[i])
+            elif by_email:
+                request = write(call, method, box.by_email, {"email_address": labels[i]}, ids)
+            else:
+                request = write(call, method, box.by_id, None, {**ids, "subscriber_id": labels[i]})
+            units.append(single(call, i, request, by_email))
+        units.sort(key=lambda u: u.indexes[0])
         return await finish(job, units, {box.id_name: cid}, bool(call.args.get("dry_run")))
 
     return handler
@@ -261,7 +255,7 @@ async def upsert_subscribers(call: Call) -> dict[str, Any]:
     labels = [s.email_address.strip() for s in items]
     job = new_job(call, labels, dropped)
     todo = list(job.todo)
-    existing = await bulk_reads.subscribers_by_email(call, [labels[i] for i in todo])
+    existing = (await bulk_reads.subscribers_by_email(call, [labels[i] for i in todo])).rows
 
     def already(i: int) -> bool:
         row = existing.get(labels[i].lower())

@@ -1,6 +1,8 @@
 """The reads a bulk job plans with: who is already in a tag, form or sequence; which email addresses Kit
 knows (and as which subscriber); which tags and custom fields exist. Each reads Kit's lists 1,000 to a
-page, and gives up (None) where reading would cost more requests than the job's own writes."""
+page, at most PLAN_PAGES pages (planning is done again by each call of a resumed job, so it must stay a
+small share of the call's budget: ten requests are five seconds at an API key's pace), and says when it
+gave up, so the job goes ahead without what it could not learn."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from kit_mcp.upstream.request import KitRequest, fill_path
 
 PAGE = 1000  # Kit's largest page
 LOOKUPS = 3  # up to this many addresses are looked up one by one rather than by reading the list
+PLAN_PAGES = 10  # the most pages (or lookups) one plan reads of a list
 
 
 def read(call: Call, path: str, params: Mapping[str, str | int], ids: Mapping[str, Any] | None = None) -> KitRequest:
@@ -58,11 +61,12 @@ class Members:
 
 
 async def members(call: Call, path: str, ids: Mapping[str, Any], writes: int) -> Members | None:
-    """The container's members in any state, or None when that takes more reads than `writes` (at least 2).
-    The first page is always read: it also checks that the container exists (Kit's 404 otherwise)."""
+    """The container's members in any state, or None when that takes more reads than `writes` (at least 2)
+    or than PLAN_PAGES. The first page is always read: it also checks that the container exists (Kit's 404
+    otherwise)."""
     found = Members()
     async for rows, total in pages(call, path, "subscribers", ids, {"status": "all"}):
-        if total is not None and math.ceil(total / PAGE) > max(2, writes):
+        if total is not None and math.ceil(total / PAGE) > min(max(2, writes), PLAN_PAGES):
             return None
         for row in rows:
             sid, email = row.get("id"), row.get("email_address")
@@ -73,11 +77,21 @@ async def members(call: Call, path: str, ids: Mapping[str, Any], writes: int) ->
     return found
 
 
-async def subscribers_by_email(call: Call, emails: list[str]) -> dict[str, dict[str, Any]]:
-    """Kit's subscribers (any state) with these addresses, by lower-cased address: the whole list read when
-    that costs fewer requests than looking each one up, else one lookup per address."""
+@dataclass
+class Known:
+    """Kit's subscribers with the addresses asked for, by lower-cased address; `complete`: every address
+    was looked for, so one not found is not Kit's."""
+
+    rows: dict[str, dict[str, Any]] = field(default_factory=dict)
+    complete: bool = True
+
+
+async def subscribers_by_email(call: Call, emails: list[str]) -> Known:
+    """Kit's subscribers (any state) with these addresses: the list read (at most PLAN_PAGES pages) when that
+    costs fewer requests than looking each one up, else one lookup per address (at most PLAN_PAGES)."""
     wanted = {e.lower() for e in emails}
-    found: dict[str, dict[str, Any]] = {}
+    known = Known()
+    found = known.rows
     if len(wanted) > LOOKUPS:
         read_pages = 0
         async for rows, total in pages(call, "/v4/subscribers", "subscribers", None, {"status": "all"}):
@@ -88,18 +102,22 @@ async def subscribers_by_email(call: Call, emails: list[str]) -> dict[str, dict[
                     found[email.lower()] = row
             missing = len(wanted) - len(found)
             if not missing:
-                return found
-            if total is not None and math.ceil(total / PAGE) - read_pages > missing:
-                break  # a long list and few addresses left: look those up instead
+                return known
+            if (total is not None and math.ceil(total / PAGE) - read_pages > missing) or read_pages >= PLAN_PAGES:
+                break  # a long list and few addresses left: look those up instead (if few enough)
         else:
-            return found  # the whole list read: the others are not Kit's
-    for email in sorted(wanted - found.keys()):
+            return known  # the whole list read: the others are not Kit's
+    left = sorted(wanted - found.keys())
+    if len(left) > PLAN_PAGES:
+        known.complete = False
+        return known
+    for email in left:
         reply = await call.send(read(call, "/v4/subscribers", {"email_address": email, "status": "all"}))
         rows = [r for r in reply.data.get("subscribers") or [] if isinstance(r, dict)]
         match = next((r for r in rows if str(r.get("email_address", "")).lower() == email), None)
         if match is not None:
             found[email] = match
-    return found
+    return known
 
 
 async def everything(call: Call, path: str, plural: str) -> list[dict[str, Any]]:

@@ -282,6 +282,13 @@ class Job:
 
     def report(self, stop: int, head: Mapping[str, Any]) -> dict[str, Any]:
         """The account: counts for the whole job so far, and this call's items by outcome."""
+        if stop == self.start < len(self.labels) and self.stopped in (None, "budget"):
+            # Resuming would only plan again and stop again: say what to change instead.
+            raise ToolError(
+                f"Nothing was done: the call's time budget (KIT_MCP_CALL_BUDGET, {self.budget:g} s) ran out while "
+                "reading what is already so, before any change was sent. Raise KIT_MCP_CALL_BUDGET, or send fewer "
+                "items per call."
+            )
         for i in range(self.start, stop):
             # An item the plan did not settle and no unit covered cannot happen; were it to, it is not hidden.
             self.decided.setdefault(i, ("failed", "not attempted"))
