@@ -166,6 +166,7 @@ class Job:
     decided: dict[int, Decision] = field(default_factory=dict)
     before: Progress = field(default_factory=Progress)
     stopped: str | None = None
+    reported: int = -(10**9)  # the progress last reported
 
     def __post_init__(self) -> None:
         self.id = job_id(self.tool, self.args)
@@ -197,10 +198,14 @@ class Job:
         return self.budget - (time.monotonic() - self.started)
 
     async def progress(self, message: str | None = None) -> None:
-        if self.context is None:
+        """Items done of items total, each time at least 1% more are done (10,000 single calls would otherwise
+        be 10,000 notifications) and at the end."""
+        done, total = self.start + len(self.decided), len(self.labels)
+        if self.context is None or (done < total and done - self.reported < max(1, total // 100)):
             return
+        self.reported = done
         try:
-            await self.context.report_progress(self.start + len(self.decided), len(self.labels), message)
+            await self.context.report_progress(done, total, message)
         except (AttributeError, LookupError, ValueError):  # no request in scope (a direct call)
             return
 
