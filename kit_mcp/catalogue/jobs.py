@@ -268,7 +268,15 @@ class Job:
 
     async def _timed(self, unit: Unit) -> tuple[Mapping[int, Decision], float]:
         began = time.monotonic()
-        decisions = await unit.run()
+        try:
+            decisions = await unit.run()
+        except (Stop, asyncio.CancelledError):
+            raise
+        except Exception as exc:
+            # Not Kit's refusal but something unforeseen (an answer of a shape Kit does not send): the job stops
+            # there with what it did, rather than losing the account of the units already done.
+            logger.error("%s: a request of the job failed unexpectedly (%s)", self.tool, type(exc).__name__)
+            raise Stop(f"A request failed unexpectedly ({type(exc).__name__}).") from None
         return decisions, time.monotonic() - began
 
     def _stop_index(self, pending: list[Unit]) -> int:
