@@ -96,11 +96,20 @@ async def test_oauth_tags_1000_by_email_in_batches_of_100_and_a_repeat_changes_n
 
 
 async def test_oauth_upserts_and_tags_10000(sandbox: Any) -> None:
-    people = [{"email_address": f"ten.{n}@example.com", "first_name": f"T{n}"} for n in range(10_000)]
+    key = next(iter(sandbox.state.account.custom_fields.values()))["key"]
+    people: list[dict[str, Any]] = [
+        {
+            "email_address": f"ten.{n}@example.com",
+            "first_name": f"T{n}",
+            **({"fields": {key: f"v{n}"}} if n % 2 else {}),
+        }
+        for n in range(10_000)
+    ]
     sandbox.state.account.tables["subscriber_limit"] = 100_000
     async with mcp_client(kit_settings(sandbox.url, token=True), ALL) as kit:
         made = await call(kit, "upsert_subscribers", subscribers=people)
         upserts = writes(sandbox, "/v4/bulk/subscribers")
+        values = writes(sandbox, "/v4/bulk/custom_fields/subscribers")
         tag = await new_tag(kit, "ten-thousand")
         ids = [r["id"] for r in sandbox.state.account.subscribers.values() if r["email_address"].startswith("ten.")]
         sandbox.state.journal.clear()
@@ -110,6 +119,10 @@ async def test_oauth_upserts_and_tags_10000(sandbox: Any) -> None:
         again = await call(kit, "upsert_subscribers", subscribers=people)
     assert (made["succeeded"], made["unchanged"], made["failed"]) == (10_000, 0, 0)
     assert len(upserts) == 100 and len(ids) == 10_000
+    assert len(values) == 100, "a batch's values follow it: 50 each, in one request"
+    assert sum(len(v.json["custom_field_values"]) for v in values) == 5_000
+    by_email = {r["email_address"]: r for r in sandbox.state.account.subscribers.values()}
+    assert by_email["ten.9999@example.com"]["fields"][key] == "v9999" and not by_email["ten.0@example.com"]["fields"]
     assert (done["succeeded"], done["failed"], len(taggings)) == (10_000, 0, 100)
     assert len(tagged(sandbox, tag)) == 10_000
     assert (again["unchanged"], again["succeeded"], writes(sandbox)) == (10_000, 0, [])
@@ -263,21 +276,37 @@ async def test_tags_and_custom_fields_in_bulk(sandbox: Any) -> None:
     assert sandbox.state.account.subscribers[sid]["fields"][key_name] == "team"
 
 
-async def test_upsert_sends_items_with_fields_one_by_one_and_reports_unchanged(sandbox: Any) -> None:
+async def test_upsert_sets_fields_on_the_bulk_values_route_and_reports_unchanged(sandbox: Any) -> None:
     account = sandbox.state.account
     known = next(iter(account.subscribers.values()))
     field_key = next(iter(account.custom_fields.values()))["key"]
     people = [
         {"email_address": "plain@example.com", "first_name": "Plain"},
         {"email_address": "fields@example.com", "fields": {field_key: "x"}},
+        {"email_address": "cleared@example.com", "fields": {field_key: None}},  # a null clears: single route
+        {"email_address": "stray@example.com", "fields": {"no_such_field": "y"}},  # Kit warns: single route
         {"email_address": known["email_address"], "first_name": known["first_name"]},
     ]
     async with mcp_client(kit_settings(sandbox.url, token=True), ALL) as kit:
+        plan = await call(kit, "upsert_subscribers", subscribers=people, dry_run=True)
         done = await call(kit, "upsert_subscribers", subscribers=people)
-    assert (done["succeeded"], done["unchanged_items"]) == (2, [known["email_address"]])
-    assert [w.path for w in writes(sandbox)] == ["/v4/bulk/subscribers", "/v4/subscribers"]
+        again = await call(kit, "upsert_subscribers", subscribers=people[:2])
+    routes = {(g["method"], g["path"]): (g["requests"], g["items"]) for g in plan["would_send"]}
+    assert routes == {
+        ("POST", "/v4/bulk/subscribers"): (1, 2),
+        ("POST", "/v4/bulk/custom_fields/subscribers"): (1, 0),
+        ("POST", "/v4/subscribers"): (2, 2),
+    }
+    assert (done["succeeded"], done["failed"], done["unchanged_items"]) == (4, 0, [known["email_address"]])
+    assert sorted(w.path for w in writes(sandbox)) == [
+        "/v4/bulk/custom_fields/subscribers",
+        "/v4/bulk/subscribers",
+        "/v4/subscribers",
+        "/v4/subscribers",
+    ], "the dry run and the repeat wrote nothing"
     made = {s["email_address"]: s for s in account.subscribers.values()}
     assert made["fields@example.com"]["fields"][field_key] == "x" and made["plain@example.com"]["first_name"] == "Plain"
+    assert again["unchanged"] == 2
 
 
 async def test_bulk_writes_over_the_threshold_ask_first(sandbox: Any) -> None:

@@ -5,7 +5,8 @@ batches of 100, which Kit answers synchronously; with an API key, which those ro
 by item on the single-item routes, spaced just under Kit's rate limit. Before writing, a job reads what
 is already so (a tag's members, the account's tags), which it then leaves alone and reports `unchanged`,
 and, for the bulk routes, which subscriber each address is (an address Kit does not know is reported,
-not created: only upsert_subscribers creates). How a job runs, stops and resumes is `jobs`.
+not created: only upsert_subscribers creates). How a job runs, stops and resumes is `jobs`; how requests
+become its units, `bulk_units`; the upsert, `bulk_upsert`.
 """
 
 from __future__ import annotations
@@ -19,25 +20,17 @@ from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel, ConfigDict, Field
 
 from kit_mcp.catalogue import bulk_reads
+from kit_mcp.catalogue.bulk_units import UNKNOWN, batch, finish, inner, new_job, oauth, single, write
+from kit_mcp.catalogue.bulk_upsert import SubscriberIn, upsert_subscribers
 from kit_mcp.catalogue.call import Call
-from kit_mcp.catalogue.jobs import MAX_ITEMS, Decision, Job, JobReport, Stop, Unit, batches, dedupe, stops_job
+from kit_mcp.catalogue.jobs import MAX_ITEMS, JobReport, Unit, batches, dedupe
 from kit_mcp.catalogue.op import REQUIRED, Kind, Op, Param
-from kit_mcp.catalogue.params import Name, State
-from kit_mcp.errors import KitError, KitHTTPError, NotFound
-from kit_mcp.upstream.request import KitRequest, Method
+from kit_mcp.catalogue.params import Name
+from kit_mcp.upstream.request import Method
 
 Emails = Annotated[list[str] | None, Field(min_length=1, max_length=MAX_ITEMS)]
 Ids = Annotated[list[Annotated[int, Field(ge=1)]] | None, Field(min_length=1, max_length=MAX_ITEMS)]
 RESUME = Param("resume", str | None, to="none")
-UNKNOWN = "no subscriber with this email address (upsert_subscribers adds people)"
-
-
-class SubscriberIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    email_address: str
-    first_name: str | None = None
-    state: State | None = None
-    fields: dict[str, str | None] | None = None
 
 
 class FieldValue(BaseModel):
@@ -45,100 +38,6 @@ class FieldValue(BaseModel):
     subscriber_id: Annotated[int, Field(ge=1)]
     custom_field_id: Annotated[int, Field(ge=1)]
     value: str
-
-
-# -- running a job ------------------------------------------------------------------------------------------
-
-
-def new_job(call: Call, labels: list[Any], duplicates: int = 0) -> Job:
-    target = call.gw.target()
-    # Spaced by the strictest of the upstream's windows (Kit's 120 or 600 a minute, Maton's 10 a second).
-    windows = target.lane.pacer.windows
-    interval = max((w.period / w.limit for w in windows), default=0.0)
-    burst = min((w.limit for w in windows), default=0) // 2
-    budget = call.gw.settings.call_budget
-    return Job(call.op.name, labels, call.args, call.context, budget, interval, burst, duplicates=duplicates)
-
-
-def oauth(call: Call) -> bool:
-    return call.gw.target().oauth
-
-
-def reason(exc: KitError, by_email: bool = False) -> str:
-    """One item's failure, in Kit's words where it gave some."""
-    if isinstance(exc, NotFound) and by_email:
-        return UNKNOWN
-    if isinstance(exc, KitHTTPError) and exc.errors:
-        return "; ".join(exc.errors)
-    return str(exc)
-
-
-def write(
-    call: Call, method: Method, path: str, body: Any = None, ids: Mapping[str, Any] | None = None, **query: Any
-) -> KitRequest:
-    return call.request(method, path, params=query, body=body, ids=dict(ids or {}))
-
-
-async def send(call: Call, request: KitRequest) -> tuple[int, dict[str, Any]]:
-    """Send one unit's request; a refusal of the whole request stops the job (its items stay to do)."""
-    try:
-        reply = await call.send(request)
-    except KitError as exc:
-        if stops_job(exc):
-            raise Stop(call.gw.redact(f"Kit refused a request: {exc}")) from None
-        raise
-    return reply.status, reply.data
-
-
-def single(call: Call, index: int, request: KitRequest, by_email: bool, already: int | None = 200) -> Unit:
-    """One item on its single-item route: 201 or 204 done, `already` (Kit's 200 for "was so") unchanged."""
-
-    async def run() -> Mapping[int, Decision]:
-        try:
-            status, _ = await send(call, request)
-        except KitError as exc:
-            return {index: ("failed", reason(exc, by_email))}
-        return {index: ("unchanged", None) if status == already else ("succeeded", None)}
-
-    return Unit([index], run, (request.method, request.path, request.body or None))
-
-
-def batch(
-    call: Call, indexes: list[int], request: KitRequest, failed_key: Callable[[Mapping[str, Any]], Any], keys: list[Any]
-) -> Unit:
-    """Up to 100 items on a bulk route: Kit answers the items it could not do in `failures`, each with its
-    errors; `failed_key` names the item a failure is about, `keys` are the items' keys in that form."""
-
-    async def run() -> Mapping[int, Decision]:
-        try:
-            _, data = await send(call, request)
-        except KitError as exc:  # the whole batch refused for its content (422, 403 over the subscriber limit)
-            why = reason(exc)
-            return dict.fromkeys(indexes, ("failed", why))
-        failures: dict[Any, str] = {}
-        for failure in data.get("failures") or []:
-            if isinstance(failure, dict):
-                errors = failure.get("errors")
-                text = "; ".join(errors) if isinstance(errors, list) else str(errors or "refused")
-                failures[failed_key(failure)] = text
-        return {
-            i: ("failed", failures[k]) if k in failures else ("succeeded", None)
-            for i, k in zip(indexes, keys, strict=True)
-        }
-
-    return Unit(indexes, run, (request.method, request.path, request.body))
-
-
-async def finish(job: Job, units: list[Unit], head: dict[str, Any], dry: bool) -> dict[str, Any]:
-    if dry:
-        return job.dry(units, head)
-    stop = await job.run(units)
-    return job.report(stop, head)
-
-
-def _inner(failure: Mapping[str, Any], name: str) -> Mapping[str, Any]:
-    item = failure.get(name)
-    return item if isinstance(item, dict) else {}
 
 
 # -- subscribers into (and out of) tags, forms and sequences ----------------------------------------------
@@ -219,7 +118,7 @@ def membership_job(box: Container) -> Callable[[Call], Any]:
             request = write(call, method, route, {box.bulk_key: pairs, "callback_url": None})
 
             def named(failure: Mapping[str, Any], key: str = box.failure_key) -> Any:
-                return _inner(failure, key).get("subscriber_id")
+                return inner(failure, key).get("subscriber_id")
 
             units.append(batch(call, chunk, request, named, [sids[i] for i in chunk]))
         for i in pending:
@@ -236,53 +135,6 @@ def membership_job(box: Container) -> Callable[[Call], Any]:
         return await finish(job, units, {box.id_name: cid}, bool(call.args.get("dry_run")))
 
     return handler
-
-
-# -- subscribers themselves ---------------------------------------------------------------------------------
-
-
-def _same(row: Mapping[str, Any], item: SubscriberIn) -> bool:
-    """An existing subscriber already as the item would leave them (Kit keeps an existing one's state)."""
-    if item.first_name is not None and row.get("first_name") != item.first_name:
-        return False
-    have = row.get("fields") or {}
-    return not item.fields or all(have.get(k) == v for k, v in item.fields.items())
-
-
-async def upsert_subscribers(call: Call) -> dict[str, Any]:
-    given = [s if isinstance(s, SubscriberIn) else SubscriberIn.model_validate(s) for s in call.args["subscribers"]]
-    items, dropped = dedupe(given, key=lambda s: s.email_address.strip().lower())
-    labels = [s.email_address.strip() for s in items]
-    job = new_job(call, labels, dropped)
-    todo = list(job.todo)
-    existing = (await bulk_reads.subscribers_by_email(call, [labels[i] for i in todo])).rows
-
-    def already(i: int) -> bool:
-        row = existing.get(labels[i].lower())
-        return row is not None and _same(row, items[i])
-
-    pending = job.settle(already)
-
-    def one(i: int) -> dict[str, Any]:
-        body: dict[str, Any] = items[i].model_dump(exclude_none=True)
-        return body | {"email_address": labels[i]}
-
-    units: list[Unit] = []
-    # Kit's bulk route takes no custom fields: those items go one by one (POST /v4/subscribers upserts).
-    bulk = [i for i in pending if not items[i].fields] if oauth(call) else []
-    for chunk in batches(bulk):
-        request = write(
-            call, "POST", "/v4/bulk/subscribers", {"subscribers": [one(i) for i in chunk], "callback_url": None}
-        )
-        keys = [labels[i].lower() for i in chunk]
-        units.append(
-            batch(call, chunk, request, lambda f: str(_inner(f, "subscriber").get("email_address", "")).lower(), keys)
-        )
-    for i in pending:
-        if i not in bulk:
-            units.append(single(call, i, write(call, "POST", "/v4/subscribers", one(i)), False, already=None))
-    units.sort(key=lambda u: u.indexes[0])
-    return await finish(job, units, {}, bool(call.args.get("dry_run")))
 
 
 # -- tags and custom fields ---------------------------------------------------------------------------------
@@ -312,7 +164,7 @@ async def _named_job(call: Call, arg: str, kind: str, field: str, already: int |
         body = {kind: [{field: labels[i]} for i in chunk], "callback_url": None}
 
         def named(failure: Mapping[str, Any]) -> str:
-            return str(_inner(failure, kind.removesuffix("s")).get(field, "")).lower()
+            return str(inner(failure, kind.removesuffix("s")).get(field, "")).lower()
 
         request = write(call, "POST", f"/v4/bulk/{kind}", body)
         units.append(batch(call, chunk, request, named, [labels[i].lower() for i in chunk]))
@@ -337,7 +189,7 @@ async def delete_tags(call: Call) -> dict[str, Any]:
     for chunk in batches(pending):
         body = {"tags": [{"id": labels[i]} for i in chunk], "callback_url": None}
         request = write(call, "DELETE", "/v4/bulk/tags", body)
-        units.append(batch(call, chunk, request, lambda f: _inner(f, "tag").get("id"), [labels[i] for i in chunk]))
+        units.append(batch(call, chunk, request, lambda f: inner(f, "tag").get("id"), [labels[i] for i in chunk]))
     return await finish(job, units, {}, bool(call.args.get("dry_run")))
 
 
@@ -366,7 +218,7 @@ async def update_custom_field_values(call: Call) -> dict[str, Any]:
             )
 
             def named(f: Mapping[str, Any]) -> str:
-                value = _inner(f, "custom_field_value")
+                value = inner(f, "custom_field_value")
                 return f"{value.get('subscriber_id')}/{value.get('subscriber_custom_field_id')}"
 
             units.append(batch(call, chunk, request, named, [labels[i] for i in chunk]))

@@ -122,8 +122,10 @@ class Unit:
 
     indexes: list[int]
     run: Callable[[], Awaitable[Mapping[int, Decision]]]
-    # What it sends, for a dry run: (method, path, body).
+    # What it sends, for a dry run: (method, path, body), and the requests that follow it (without bodies,
+    # which depend on Kit's answer to the first).
     describe: tuple[str, str, Any] = ("", "", None)
+    then: tuple[tuple[str, str, Any], ...] = ()
 
 
 def dedupe(items: Iterable[Any], key: Callable[[Any], Any] = lambda x: x) -> tuple[list[Any], int]:
@@ -334,10 +336,10 @@ class Job:
         """What a run would send, grouped by route, with the first request in full (its list cut to 3 items)."""
         groups: dict[tuple[str, str], dict[str, Any]] = {}
         for unit in units:
-            method, path, _ = unit.describe
-            group = groups.setdefault((method, path), {"method": method, "path": path, "requests": 0, "items": 0})
-            group["requests"] += 1
-            group["items"] += len(unit.indexes)
+            for n, (method, path, _) in enumerate((unit.describe, *unit.then)):
+                group = groups.setdefault((method, path), {"method": method, "path": path, "requests": 0, "items": 0})
+                group["requests"] += 1
+                group["items"] += len(unit.indexes) if n == 0 else 0
         unchanged = [self.labels[i] for i in self.todo if self.decided.get(i, ("",))[0] == "unchanged"]
         failed = [
             {"item": self.labels[i], "reason": self.decided[i][1]}
