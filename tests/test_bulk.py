@@ -400,3 +400,13 @@ async def test_a_budget_spent_planning_is_an_error_not_an_endless_resume(sandbox
         refused = await fail(kit, "tag_subscribers", tag_id=tag, subscriber_ids=[r["id"] for r in rows])
     assert "Nothing was done" in refused and "KIT_MCP_CALL_BUDGET" in refused
     assert tagged(sandbox, tag) == set()
+
+
+async def test_blank_items_are_refused_before_anything_is_sent(sandbox: Any) -> None:
+    async with mcp_client(kit_settings(sandbox.url, token=True), ALL) as kit:
+        sandbox.state.journal.clear()
+        emails = await fail(kit, "tag_subscribers", tag_id=1, email_addresses=["a@example.com", "  "])
+        names = await fail(kit, "create_tags", names=[" "])
+        people = await fail(kit, "upsert_subscribers", subscribers=[{"email_address": "\t"}])
+    assert "email_addresses.1" in emails and "names.0" in names and "subscribers.0.email_address" in people
+    assert sandbox.state.journal == []

@@ -25,10 +25,10 @@ from kit_mcp.catalogue.bulk_upsert import SubscriberIn, upsert_subscribers
 from kit_mcp.catalogue.call import Call
 from kit_mcp.catalogue.jobs import MAX_ITEMS, JobReport, Unit, batches, dedupe
 from kit_mcp.catalogue.op import REQUIRED, Kind, Op, Param
-from kit_mcp.catalogue.params import Name
+from kit_mcp.catalogue.params import Entry
 from kit_mcp.upstream.request import Method
 
-Emails = Annotated[list[str] | None, Field(min_length=1, max_length=MAX_ITEMS)]
+Emails = Annotated[list[Entry] | None, Field(min_length=1, max_length=MAX_ITEMS)]
 Ids = Annotated[list[Annotated[int, Field(ge=1)]] | None, Field(min_length=1, max_length=MAX_ITEMS)]
 RESUME = Param("resume", str | None, to="none")
 
@@ -75,7 +75,7 @@ def _people(call: Call) -> tuple[list[Any], int, bool]:
     if (emails is None) == (ids is None):
         raise ToolError("Give exactly one of email_addresses or subscriber_ids.")
     if emails is not None:
-        kept, dropped = dedupe([e.strip() for e in emails], key=str.lower)
+        kept, dropped = dedupe(emails, key=str.lower)
         return kept, dropped, True
     kept, dropped = dedupe(ids or [])
     return kept, dropped, False
@@ -151,7 +151,7 @@ def _need_oauth(call: Call, what: str) -> None:
 async def _named_job(call: Call, arg: str, kind: str, field: str, already: int | None) -> dict[str, Any]:
     """Create `kind`s (tags, custom_fields) by `field` (name, label), those already there left alone: Kit's
     bulk route with OAuth, its single route (which answers `already` for one that exists) with an API key."""
-    labels, dropped = dedupe([n.strip() for n in call.args[arg]], key=str.lower)
+    labels, dropped = dedupe(call.args[arg], key=str.lower)
     job = new_job(call, labels, dropped)
     have = {str(row.get(field, "")).lower() for row in await bulk_reads.everything(call, f"/v4/{kind}", kind)}
     pending = job.settle(lambda i: labels[i].lower() in have)
@@ -333,7 +333,10 @@ OPS = (
         "write",
         "POST",
         "/v4/bulk/tags",
-        (Param("names", Annotated[list[Name], Field(min_length=1, max_length=MAX_ITEMS)], REQUIRED, to="none"), RESUME),
+        (
+            Param("names", Annotated[list[Entry], Field(min_length=1, max_length=MAX_ITEMS)], REQUIRED, to="none"),
+            RESUME,
+        ),
         REPORT,
         check="list_tags",
         handler=create_tags,
@@ -370,7 +373,7 @@ OPS = (
         "POST",
         "/v4/bulk/custom_fields",
         (
-            Param("labels", Annotated[list[Name], Field(min_length=1, max_length=MAX_ITEMS)], REQUIRED, to="none"),
+            Param("labels", Annotated[list[Entry], Field(min_length=1, max_length=MAX_ITEMS)], REQUIRED, to="none"),
             RESUME,
         ),
         REPORT,

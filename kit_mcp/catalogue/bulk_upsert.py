@@ -18,13 +18,13 @@ from kit_mcp.catalogue import bulk_reads
 from kit_mcp.catalogue.bulk_units import finish, inner, new_job, oauth, reason, send, single, write
 from kit_mcp.catalogue.call import Call
 from kit_mcp.catalogue.jobs import Decision, Unit, batches, dedupe
-from kit_mcp.catalogue.params import State
+from kit_mcp.catalogue.params import Entry, State
 from kit_mcp.errors import KitError
 
 
 class SubscriberIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    email_address: str
+    email_address: Entry
     first_name: str | None = None
     state: State | None = None
     fields: dict[str, str | None] | None = None
@@ -40,8 +40,8 @@ def _same(row: Mapping[str, Any], item: SubscriberIn) -> bool:
 
 async def upsert_subscribers(call: Call) -> dict[str, Any]:
     given = [s if isinstance(s, SubscriberIn) else SubscriberIn.model_validate(s) for s in call.args["subscribers"]]
-    items, dropped = dedupe(given, key=lambda s: s.email_address.strip().lower())
-    labels = [s.email_address.strip() for s in items]
+    items, dropped = dedupe(given, key=lambda s: s.email_address.lower())
+    labels = [s.email_address for s in items]
     job = new_job(call, labels, dropped)
     todo = list(job.todo)
     existing = (await bulk_reads.subscribers_by_email(call, [labels[i] for i in todo])).rows

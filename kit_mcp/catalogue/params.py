@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import Field, WithJsonSchema
+from pydantic import Field, StringConstraints, WithJsonSchema
 
 from kit_mcp.catalogue.op import REQUIRED, Param
 
@@ -17,6 +17,8 @@ PerPage = Annotated[int, Field(ge=1, le=1000), WithJsonSchema({"type": "integer"
 Status = Literal["active", "inactive", "bounced", "complained", "cancelled", "all"]
 State = Literal["active", "inactive", "bounced", "complained", "cancelled"]
 Name = Annotated[str, Field(min_length=1, max_length=255)]
+# An item of a bulk list: edge spaces stripped before anything else, so a blank one is refused, not sent.
+Entry = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
 Fields = Annotated[dict[str, str | None] | None, Field(description="custom field values by key")]
 
 # Every list: Kit's cursor pagination, forward (an agent that needs an earlier page starts again: Kit's
