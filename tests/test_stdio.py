@@ -131,3 +131,22 @@ def test_stdin_from_a_file_is_served_by_the_sdk_streams(tmp_path: Path) -> None:
     assert set(by_id) == {1, 2, 3}
     assert by_id[2]["result"]["isError"] is False and by_id[3]["result"]["isError"] is True
     assert "stdio: the SDK's threaded streams" in (tmp_path / "stderr.txt").read_text()
+
+
+async def test_a_bulk_call_over_stdio_reports_progress() -> None:
+    seen: list[tuple[float, float | None]] = []
+
+    async def progress(done: float, total: float | None, message: str | None) -> None:
+        seen.append((done, total))
+
+    async with Client(server("--sandbox")) as client:
+        page = await call(client, "list_subscribers", status="all", max_items=300)
+        tag = await call(client, "create_tag", name="stdio-bulk")
+        ids = [s["id"] for s in page["subscribers"]]
+        result = await client.call_tool(
+            "tag_subscribers", {"tag_id": tag["tag"]["id"], "subscriber_ids": ids}, progress_callback=progress
+        )
+    assert not result.is_error and result.structured_content is not None
+    assert result.structured_content["succeeded"] == len(ids) == 300
+    counts = [done for done, _ in seen]
+    assert counts == sorted(counts) and counts[-1] == 300 and len(counts) >= 3, seen
