@@ -410,3 +410,27 @@ async def test_blank_items_are_refused_before_anything_is_sent(sandbox: Any) -> 
         people = await fail(kit, "upsert_subscribers", subscribers=[{"email_address": "\t"}])
     assert "email_addresses.1" in emails and "names.0" in names and "subscribers.0.email_address" in people
     assert sandbox.state.journal == []
+
+
+async def test_one_tenants_resume_token_does_not_resume_anothers_job(sandbox: Any) -> None:
+    rows = seed(sandbox.state.account, 150)
+    ids = [r["id"] for r in rows]
+    first, second = "tenant-token-aaaaaaaaaaaa", "tenant-token-bbbbbbbbbbbb"
+    settings = replace(kit_settings(sandbox.url), kit_api_key=None, backend=None, credentials="request")
+    with hosted(settings, replace(TOKENS, request_credentials=True)) as url:
+        async with (
+            streamable(url, authed(**{"X-Kit-Access-Token": first})) as one,
+            streamable(url, authed(**{"X-Kit-Access-Token": second})) as other,
+        ):
+            made = await one.call_tool("create_tag", {"name": "per-tenant"})
+            tag = made.structured_content["tag"]["id"]  # type: ignore[index]
+            args = {"tag_id": tag, "subscriber_ids": ids}
+            # The first tenant's first batch is refused: its job stops there with a resume token.
+            path = "/v4/bulk/tags/subscribers"
+            sandbox.state.faults.add(Fault(status=401, method="POST", path_prefix=path, credential=first))
+            stopped = (await one.call_tool("tag_subscribers", args)).structured_content
+            assert stopped is not None and stopped["done"] == 0 and stopped["resume"], stopped
+            foreign = await other.call_tool("tag_subscribers", {**args, "resume": stopped["resume"]})
+            own = await one.call_tool("tag_subscribers", {**args, "resume": stopped["resume"]})
+    assert foreign.is_error and "does not belong to this call" in text(foreign)
+    assert not own.is_error and own.structured_content["done"] == 150  # type: ignore[index]

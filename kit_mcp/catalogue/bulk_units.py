@@ -4,6 +4,7 @@ credential's rate windows, whether the credential is OAuth, an item's failure in
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -22,7 +23,10 @@ def new_job(call: Call, labels: list[Any], duplicates: int = 0) -> Job:
     interval = max((w.period / w.limit for w in windows), default=0.0)
     burst = min((w.limit for w in windows), default=0) // 2
     budget = call.gw.settings.call_budget
-    return Job(call.op.name, labels, call.args, call.context, budget, interval, burst, duplicates=duplicates)
+    settings = target.settings
+    who = "\n".join([*settings.secrets(), settings.maton_connection or ""])
+    owner = hashlib.sha256(who.encode()).hexdigest()[:16]
+    return Job(call.op.name, labels, call.args, call.context, budget, interval, burst, duplicates, owner)
 
 
 def oauth(call: Call) -> bool:

@@ -62,10 +62,11 @@ class Stop(Exception):
     """Kit refused a request for a reason no later item would escape (credential, rate limit, outage)."""
 
 
-def job_id(tool: str, args: Mapping[str, Any]) -> str:
-    """What a resume token is bound to: the tool and its arguments, without resume and dry_run."""
+def job_id(tool: str, args: Mapping[str, Any], owner: str = "") -> str:
+    """What a resume token is bound to: the credential the job runs as (`owner`, a digest), the tool and its
+    arguments, without resume and dry_run."""
     kept = {k: v for k, v in args.items() if k not in ("resume", "dry_run") and v is not None}
-    text = json.dumps([tool, kept], sort_keys=True, default=_plain, separators=(",", ":"))
+    text = json.dumps([owner, tool, kept], sort_keys=True, default=_plain, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -164,6 +165,7 @@ class Job:
     interval: float = 0.0  # seconds between requests, to stay under the upstream's rate limit
     burst: int = 0  # a job of at most this many requests goes at once: the window has room for it
     duplicates: int = 0
+    owner: str = ""  # a digest of the credential: one tenant's token does not resume another's job
     started: float = field(default_factory=time.monotonic)
     decided: dict[int, Decision] = field(default_factory=dict)
     before: Progress = field(default_factory=Progress)
@@ -171,7 +173,7 @@ class Job:
     reported: int = -(10**9)  # the progress last reported
 
     def __post_init__(self) -> None:
-        self.id = job_id(self.tool, self.args)
+        self.id = job_id(self.tool, self.args, self.owner)
         self.before = Progress.read(self.args.get("resume"), self.id, len(self.labels))
 
     @property
