@@ -7,46 +7,15 @@ gave up, so the job goes ahead without what it could not learn."""
 from __future__ import annotations
 
 import math
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from kit_mcp.catalogue.call import KIT_PAGE as PAGE
 from kit_mcp.catalogue.call import Call
-from kit_mcp.upstream.request import KitRequest, fill_path
 
-PAGE = 1000  # Kit's largest page
 LOOKUPS = 3  # up to this many addresses are looked up one by one rather than by reading the list
 PLAN_PAGES = 10  # the most pages (or lookups) one plan reads of a list
-
-
-def read(call: Call, path: str, params: Mapping[str, str | int], ids: Mapping[str, Any] | None = None) -> KitRequest:
-    """A read on another route than the tool's own: repeatable, whatever the tool's kind."""
-    ids = dict(ids or {})
-    return KitRequest("GET", fill_path(path, **ids), dict(params), None, repeatable=True, ids=ids or None)
-
-
-async def pages(
-    call: Call, path: str, plural: str, ids: Mapping[str, Any] | None = None, query: Mapping[str, str | int] = {}
-) -> AsyncIterator[tuple[list[dict[str, Any]], int | None]]:
-    """Every page of a list, 1,000 at a time, with the total count (on the first page only)."""
-    after: str | None = None
-    first = True
-    while True:
-        params: dict[str, str | int] = {**query, "per_page": PAGE}
-        if after:
-            params["after"] = after
-        if first:
-            params["include_total_count"] = "true"
-        reply = await call.send(read(call, path, params, ids))
-        rows = [r for r in reply.data.get(plural) or [] if isinstance(r, dict)]
-        pagination = reply.data.get("pagination") or {}
-        total = pagination.get("total_count") if first else None
-        yield rows, total if isinstance(total, int) else None
-        first = False
-        end = pagination.get("end_cursor")
-        if not pagination.get("has_next_page") or not isinstance(end, str) or not end:
-            return
-        after = end
 
 
 @dataclass
@@ -65,7 +34,7 @@ async def members(call: Call, path: str, ids: Mapping[str, Any], writes: int) ->
     or than PLAN_PAGES. The first page is always read: it also checks that the container exists (Kit's 404
     otherwise)."""
     found = Members()
-    async for rows, total in pages(call, path, "subscribers", ids, {"status": "all"}):
+    async for rows, total in call.pages(path, "subscribers", ids=ids, query={"status": "all"}, count=True):
         if total is not None and math.ceil(total / PAGE) > min(max(2, writes), PLAN_PAGES):
             return None
         for row in rows:
@@ -94,7 +63,7 @@ async def subscribers_by_email(call: Call, emails: list[str]) -> Known:
     found = known.rows
     if len(wanted) > LOOKUPS:
         read_pages = 0
-        async for rows, total in pages(call, "/v4/subscribers", "subscribers", None, {"status": "all"}):
+        async for rows, total in call.pages("/v4/subscribers", "subscribers", query={"status": "all"}, count=True):
             read_pages += 1
             for row in rows:
                 email = row.get("email_address")
@@ -112,7 +81,7 @@ async def subscribers_by_email(call: Call, emails: list[str]) -> Known:
         known.complete = False
         return known
     for email in left:
-        reply = await call.send(read(call, "/v4/subscribers", {"email_address": email, "status": "all"}))
+        reply = await call.send(call.read("/v4/subscribers", {"email_address": email, "status": "all"}))
         rows = [r for r in reply.data.get("subscribers") or [] if isinstance(r, dict)]
         match = next((r for r in rows if str(r.get("email_address", "")).lower() == email), None)
         if match is not None:
@@ -123,6 +92,6 @@ async def subscribers_by_email(call: Call, emails: list[str]) -> Known:
 async def everything(call: Call, path: str, plural: str) -> list[dict[str, Any]]:
     """A short list whole (tags, custom fields)."""
     rows: list[dict[str, Any]] = []
-    async for page, _ in pages(call, path, plural):
+    async for page, _ in call.pages(path, plural):
         rows.extend(page)
     return rows

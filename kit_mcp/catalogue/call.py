@@ -3,7 +3,7 @@ serves most rows (send the row's request, shape the answer with the row's view).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -11,8 +11,11 @@ from typing import Any
 from mcp.server.mcpserver.exceptions import ToolError
 
 from kit_mcp.catalogue.op import Op
+from kit_mcp.catalogue.views import ShapeError, cursors
 from kit_mcp.gateway import Gateway
 from kit_mcp.upstream.request import KitRequest, Method, Reply, fill_path
+
+KIT_PAGE = 1000  # Kit's largest page
 
 
 def _query_value(value: Any) -> str | int | None:
@@ -124,6 +127,40 @@ class Call:
             check=self.op.check,
             upstream=self.op.upstream,
         )
+
+    def read(self, path: str, params: Mapping[str, str | int], ids: Mapping[str, Any] | None = None) -> KitRequest:
+        """A read on another route than the tool's own: repeatable, whatever the tool's kind."""
+        ids = dict(ids or {})
+        return KitRequest("GET", fill_path(path, **ids), dict(params), None, repeatable=True, ids=ids or None)
+
+    async def pages(
+        self,
+        path: str,
+        plural: str,
+        *,
+        ids: Mapping[str, Any] | None = None,
+        query: Mapping[str, str | int] | None = None,
+        count: bool = False,
+        per_page: int = KIT_PAGE,
+    ) -> AsyncIterator[tuple[list[dict[str, Any]], int | None]]:
+        """Every page of a list, Kit's largest (1,000) at a time, until the caller stops reading; with `count`,
+        the first page also gives the total count."""
+        after: str | None = None
+        while True:
+            params: dict[str, str | int] = {**(query or {}), "per_page": per_page}
+            if after:
+                params["after"] = after
+            elif count:
+                params["include_total_count"] = "true"
+            reply = await self.send(self.read(path, params, ids))
+            rows = reply.data.get(plural)
+            if not isinstance(rows, list) or not all(type(r) is dict for r in rows):
+                raise ShapeError(f"{plural} is not a list of objects")
+            page = cursors(reply.data.get("pagination"))
+            yield rows, page.get("total_count") if count and after is None else None
+            after = page["next_cursor"]
+            if after is None:
+                return
 
     async def send(self, request: KitRequest | None = None) -> Reply:
         request = request or self.request()

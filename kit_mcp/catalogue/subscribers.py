@@ -8,11 +8,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from kit_mcp.catalogue.call import Call
+from kit_mcp.catalogue.call import KIT_PAGE, Call
 from kit_mcp.catalogue.items import SUBSCRIBER, TAG
 from kit_mcp.catalogue.op import Op, Param
 from kit_mcp.catalogue.params import DETAIL, PAGE, Fields, State, Status, body, dates, required
-from kit_mcp.catalogue.views import Done, F, Item, One, Page, ShapeError, View, cursors
+from kit_mcp.catalogue.views import Done, F, Item, One, Page, ShapeError, View
 
 # Kit's sort fields, the engagement ones without their `engagement__` prefix (sent for engagement__sent ...):
 # the same choice for fewer tokens; list_subscribers adds the prefix back.
@@ -91,7 +91,7 @@ FILTERED = Item(
 # find_subscriber: the subscriber with every tag (id, name, tagged_at) and the custom fields that hold a value.
 FOUND = Item((*(f for f in SUBSCRIBER.fields if f.name != "tags"), F("tags", list, item=TAG)), custom_fields="fields")
 # Kit's largest page, and a bound on the pages of tags read for one subscriber (50,000 tags).
-TAG_PAGE = 1000
+TAG_PAGE = KIT_PAGE
 TAG_PAGES = 50
 
 
@@ -125,18 +125,12 @@ async def find_subscriber(call: Call) -> dict[str, Any]:
     if type(sid) is not int:
         raise ShapeError("a subscriber has no id")
     tags: list[Any] = []
-    after: str | None = None
-    for _ in range(TAG_PAGES):
-        params: dict[str, str | int] = {"per_page": TAG_PAGE, **({"after": after} if after else {})}
-        reply = await call.send(
-            call.request("GET", "/v4/subscribers/{subscriber_id}/tags", params=params, ids={"subscriber_id": sid})
-        )
-        page = reply.data.get("tags")
-        if not isinstance(page, list):
-            raise ShapeError("tags is not a list")
+    read = 0
+    tags_of = "/v4/subscribers/{subscriber_id}/tags"
+    async for page, _ in call.pages(tags_of, "tags", ids={"subscriber_id": sid}, per_page=TAG_PAGE):
         tags.extend(page)
-        after = cursors(reply.data.get("pagination"))["next_cursor"]
-        if after is None:
+        read += 1
+        if read == TAG_PAGES:
             break
     out = FOUND.project({**subscriber, "tags": tags}, detail=True)
     out.pop("unset_fields", None)  # only the custom fields that hold a value

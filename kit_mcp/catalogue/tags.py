@@ -53,18 +53,14 @@ def _missing(tag_id: int) -> NotFound:
 
 
 async def _tag_exists(call: Call, tag_id: int) -> bool:
-    after: str | None = None
-    for _ in range(10):  # 10,000 tags: far more than any account's
-        params: dict[str, str | int] = {"per_page": 1000, **({"after": after} if after else {})}
-        reply = await call.send(call.request("GET", "/v4/tags", params=params, ids={}))
-        tags = reply.data.get("tags") or []
-        if any(isinstance(t, dict) and t.get("id") == tag_id for t in tags):
+    read = 0
+    async for tags, _ in call.pages("/v4/tags", "tags"):
+        if any(t.get("id") == tag_id for t in tags):
             return True
-        pagination = reply.data.get("pagination") or {}
-        after = pagination.get("end_cursor") if pagination.get("has_next_page") else None
-        if not after:
-            return False
-    return True  # not found in the first 10,000: do not claim it is missing
+        read += 1
+        if read == 10:  # 10,000 tags, far more than any account's: not found there, do not claim it is missing
+            return True
+    return False
 
 
 async def untag_subscriber(call: Call) -> dict[str, Any]:
