@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
 from mcp.server.mcpserver.exceptions import ToolError
@@ -28,15 +28,24 @@ from kit_mcp.catalogue.op import REQUIRED, Kind, Op, Param
 from kit_mcp.catalogue.params import Entry
 from kit_mcp.upstream.request import Method
 
-Emails = Annotated[list[Entry] | None, Field(min_length=1, max_length=MAX_ITEMS)]
-Ids = Annotated[list[Annotated[int, Field(ge=1)]] | None, Field(min_length=1, max_length=MAX_ITEMS)]
+Id = Annotated[int, Field(ge=1)]
 RESUME = Param("resume", str | None, to="none")
+
+
+def many(item: Any, optional: bool = False) -> Any:
+    """A bulk list argument: 1 to 10,000 items."""
+    return Annotated[list[item] | None if optional else list[item], Field(min_length=1, max_length=MAX_ITEMS)]
+
+
+def items(name: str, item: Any) -> tuple[Param, Param]:
+    """A bulk tool's arguments: its list of items, and resume."""
+    return Param(name, many(item), REQUIRED, to="none"), RESUME
 
 
 class FieldValue(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    subscriber_id: Annotated[int, Field(ge=1)]
-    custom_field_id: Annotated[int, Field(ge=1)]
+    subscriber_id: Id
+    custom_field_id: Id
     value: str
 
 
@@ -61,9 +70,7 @@ TAGS = "/v4/tags/{tag_id}/subscribers"
 FORMS = "/v4/forms/{form_id}/subscribers"
 SEQUENCES = "/v4/sequences/{sequence_id}/subscribers"
 TAG = Container("tag_id", TAGS, TAGS, TAGS + "/{subscriber_id}", "/v4/bulk/tags/subscribers", "taggings", "tagging")
-UNTAG = Container(
-    "tag_id", TAGS, TAGS, TAGS + "/{subscriber_id}", "/v4/bulk/tags/subscribers", "taggings", "tagging", remove=True
-)
+UNTAG = replace(TAG, remove=True)
 FORM = Container(
     "form_id", FORMS, FORMS, FORMS + "/{subscriber_id}", "/v4/bulk/forms/subscribers", "additions", "subscription"
 )
@@ -132,7 +139,7 @@ def membership_job(box: Container) -> Callable[[Call], Any]:
                 request = write(call, method, box.by_id, None, {**ids, "subscriber_id": labels[i]})
             units.append(single(call, i, request, by_email))
         units.sort(key=lambda u: u.indexes[0])
-        return await finish(job, units, {box.id_name: cid}, bool(call.args.get("dry_run")))
+        return await finish(job, units, {box.id_name: cid})
 
     return handler
 
@@ -168,7 +175,7 @@ async def _named_job(call: Call, arg: str, kind: str, field: str, already: int |
 
         request = write(call, "POST", f"/v4/bulk/{kind}", body)
         units.append(batch(call, chunk, request, named, [labels[i].lower() for i in chunk]))
-    return await finish(job, units, {}, bool(call.args.get("dry_run")))
+    return await finish(job, units, {})
 
 
 async def create_tags(call: Call) -> dict[str, Any]:
@@ -190,7 +197,7 @@ async def delete_tags(call: Call) -> dict[str, Any]:
         body = {"tags": [{"id": labels[i]} for i in chunk], "callback_url": None}
         request = write(call, "DELETE", "/v4/bulk/tags", body)
         units.append(batch(call, chunk, request, lambda f: inner(f, "tag").get("id"), [labels[i] for i in chunk]))
-    return await finish(job, units, {}, bool(call.args.get("dry_run")))
+    return await finish(job, units, {})
 
 
 async def update_custom_field_values(call: Call) -> dict[str, Any]:
@@ -235,12 +242,16 @@ async def update_custom_field_values(call: Call) -> dict[str, Any]:
             ids = {"subscriber_id": items[i].subscriber_id}
             request = write(call, "PUT", "/v4/subscribers/{subscriber_id}", {"fields": {key: items[i].value}}, ids)
             units.append(single(call, i, request, False, already=None))
-    return await finish(job, units, {}, bool(call.args.get("dry_run")))
+    return await finish(job, units, {})
 
 
 # -- the rows -----------------------------------------------------------------------------------------------
 
-PEOPLE = (Param("email_addresses", Emails, to="none"), Param("subscriber_ids", Ids, to="none"), RESUME)
+PEOPLE = (
+    Param("email_addresses", many(Entry, optional=True), to="none"),
+    Param("subscriber_ids", many(Id, optional=True), to="none"),
+    RESUME,
+)
 REPORT = JobReport()
 TAGS_CHECK = "list_tag_subscribers"
 
@@ -310,15 +321,7 @@ OPS = (
         "write",
         "POST",
         "/v4/bulk/subscribers",
-        (
-            Param(
-                "subscribers",
-                Annotated[list[SubscriberIn], Field(min_length=1, max_length=MAX_ITEMS)],
-                REQUIRED,
-                to="none",
-            ),
-            RESUME,
-        ),
+        items("subscribers", SubscriberIn),
         REPORT,
         check="find_subscriber",
         default=True,
@@ -333,10 +336,7 @@ OPS = (
         "write",
         "POST",
         "/v4/bulk/tags",
-        (
-            Param("names", Annotated[list[Entry], Field(min_length=1, max_length=MAX_ITEMS)], REQUIRED, to="none"),
-            RESUME,
-        ),
+        items("names", Entry),
         REPORT,
         check="list_tags",
         handler=create_tags,
@@ -350,15 +350,7 @@ OPS = (
         "delete",
         "DELETE",
         "/v4/bulk/tags",
-        (
-            Param(
-                "tag_ids",
-                Annotated[list[Annotated[int, Field(ge=1)]], Field(min_length=1, max_length=MAX_ITEMS)],
-                REQUIRED,
-                to="none",
-            ),
-            RESUME,
-        ),
+        items("tag_ids", Id),
         REPORT,
         check="list_tags",
         handler=delete_tags,
@@ -372,10 +364,7 @@ OPS = (
         "create",
         "POST",
         "/v4/bulk/custom_fields",
-        (
-            Param("labels", Annotated[list[Entry], Field(min_length=1, max_length=MAX_ITEMS)], REQUIRED, to="none"),
-            RESUME,
-        ),
+        items("labels", Entry),
         REPORT,
         check="list_custom_fields",
         handler=create_custom_fields,
@@ -389,12 +378,7 @@ OPS = (
         "write",
         "POST",
         "/v4/bulk/custom_fields/subscribers",
-        (
-            Param(
-                "values", Annotated[list[FieldValue], Field(min_length=1, max_length=MAX_ITEMS)], REQUIRED, to="none"
-            ),
-            RESUME,
-        ),
+        items("values", FieldValue),
         REPORT,
         check="get_subscriber",
         handler=update_custom_field_values,

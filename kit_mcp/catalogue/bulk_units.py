@@ -84,12 +84,7 @@ def batch(
         except KitError as exc:  # the whole batch refused for its content (422, 403 over the subscriber limit)
             why = reason(exc)
             return dict.fromkeys(indexes, ("failed", why))
-        failures: dict[Any, str] = {}
-        for failure in data.get("failures") or []:
-            if isinstance(failure, dict):
-                errors = failure.get("errors")
-                text = "; ".join(errors) if isinstance(errors, list) else str(errors or "refused")
-                failures[failed_key(failure)] = text
+        failures = refused(data, failed_key)
         return {
             i: ("failed", failures[k]) if k in failures else ("succeeded", None)
             for i, k in zip(indexes, keys, strict=True)
@@ -98,11 +93,22 @@ def batch(
     return Unit(indexes, run, (request.method, request.path, request.body))
 
 
-async def finish(job: Job, units: list[Unit], head: dict[str, Any], dry: bool) -> dict[str, Any]:
-    if dry:
+async def finish(job: Job, units: list[Unit], head: dict[str, Any]) -> dict[str, Any]:
+    """Run the units, or with dry_run say what they would send."""
+    if job.args.get("dry_run"):
         return job.dry(units, head)
     stop = await job.run(units)
     return job.report(stop, head)
+
+
+def refused(data: Mapping[str, Any], key: Callable[[Mapping[str, Any]], Any]) -> dict[Any, str]:
+    """A bulk answer's `failures`: Kit's errors for each, by the item each is about (`key` names it)."""
+    out: dict[Any, str] = {}
+    for failure in data.get("failures") or []:
+        if isinstance(failure, dict):
+            errors = failure.get("errors")
+            out[key(failure)] = "; ".join(errors) if isinstance(errors, list) else str(errors or "refused")
+    return out
 
 
 def inner(failure: Mapping[str, Any], name: str) -> Mapping[str, Any]:

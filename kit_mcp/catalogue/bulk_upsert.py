@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from kit_mcp.catalogue import bulk_reads
-from kit_mcp.catalogue.bulk_units import finish, inner, new_job, oauth, reason, send, single, write
+from kit_mcp.catalogue.bulk_units import finish, inner, new_job, oauth, reason, refused, send, single, write
 from kit_mcp.catalogue.call import Call
 from kit_mcp.catalogue.jobs import Decision, Unit, batches, dedupe
 from kit_mcp.catalogue.params import Entry, State
@@ -77,10 +77,14 @@ async def upsert_subscribers(call: Call) -> dict[str, Any]:
         if i not in chosen:
             units.append(single(call, i, write(call, "POST", "/v4/subscribers", one(i)), False, already=None))
     units.sort(key=lambda u: u.indexes[0])
-    return await finish(job, units, {}, bool(call.args.get("dry_run")))
+    return await finish(job, units, {})
 
 
 VALUES = "/v4/bulk/custom_fields/subscribers"
+
+
+def _pair(value: Mapping[str, Any]) -> tuple[Any, Any]:
+    return value.get("subscriber_id"), value.get("subscriber_custom_field_id")
 
 
 def _upsert_batch(
@@ -101,12 +105,7 @@ def _upsert_batch(
             _, data = await send(call, request)
         except KitError as exc:
             return dict.fromkeys(indexes, ("failed", reason(exc)))
-        refused: dict[str, str] = {}
-        for failure in data.get("failures") or []:
-            if isinstance(failure, dict):
-                errors = failure.get("errors")
-                text = "; ".join(errors) if isinstance(errors, list) else str(errors or "refused")
-                refused[str(inner(failure, "subscriber").get("email_address", "")).lower()] = text
+        not_saved = refused(data, lambda f: str(inner(f, "subscriber").get("email_address", "")).lower())
         made = {
             str(s.get("email_address", "")).lower(): s.get("id")
             for s in data.get("subscribers") or []
@@ -116,8 +115,8 @@ def _upsert_batch(
         values: list[tuple[int, dict[str, Any]]] = []
         for i, email, (_, fields) in zip(indexes, emails, people, strict=True):
             sid = made.get(email)
-            if email in refused:
-                decisions[i] = ("failed", refused[email])
+            if email in not_saved:
+                decisions[i] = ("failed", not_saved[email])
             elif fields and not isinstance(sid, int):
                 decisions[i] = ("failed", "Kit did not answer with this subscriber, so their fields were not set")
             else:
@@ -134,15 +133,10 @@ def _upsert_batch(
                 for k in part:
                     decisions[values[k][0]] = ("failed", f"subscriber saved, fields not set: {reason(exc)}")
                 continue
-            for failure in answer.get("failures") or []:
-                shown = inner(failure, "custom_field_value") if isinstance(failure, dict) else {}
-                errors = failure.get("errors") if isinstance(failure, dict) else None
-                why = "; ".join(errors) if isinstance(errors, list) else "refused"
-                pair = (shown.get("subscriber_id"), shown.get("subscriber_custom_field_id"))
-                for k in part:
-                    sent = values[k][1]
-                    if (sent["subscriber_id"], sent["subscriber_custom_field_id"]) == pair:
-                        decisions[values[k][0]] = ("failed", f"subscriber saved, fields not set: {why}")
+            unset = refused(answer, lambda f: _pair(inner(f, "custom_field_value")))
+            for k in part:
+                if (why := unset.get(_pair(values[k][1]))) is not None:
+                    decisions[values[k][0]] = ("failed", f"subscriber saved, fields not set: {why}")
         return decisions
 
     extra = ((values_route,) * -(-count // 100)) if count else ()
