@@ -39,8 +39,10 @@ class Proceed(BaseModel):
     """Nothing to fill in: accepting is the answer."""
 
 
-def items(args: dict[str, Any]) -> int:
-    """How many items a bulk call names (the length of its list argument); 0 for a single-item call."""
+def items(op: Op, args: dict[str, Any]) -> int:
+    """How many items a bulk call names (the length of its list argument); 0 for any other tool."""
+    if op.view is None or not op.view.bulk:
+        return 0
     return max((len(v) for v in args.values() if isinstance(v, list)), default=0)
 
 
@@ -51,13 +53,13 @@ def asks(op: Op, mode: Mode, args: dict[str, Any] | None = None, over: int = 25)
         return False  # the job's first call asked; the signed token shows it was let through
     if mode == "writes":
         return op.writes
-    return op.annotations.destructive_hint is True or (op.writes and items(args or {}) > over)
+    return op.annotations.destructive_hint is True or items(op, args or {}) > over
 
 
 def summary(op: Op, args: dict[str, Any]) -> str:
     """One line: what the call will do, by its title, the ids and email it names, and how many items."""
     named = [f"{k} {v}" for k, v in args.items() if (k.endswith("_id") or k == "email_address") and v is not None]
-    if count := items(args):
+    if count := items(op, args):
         named.append(f"{count:,} item{'s' if count != 1 else ''}")
     return f"{op.title}{' (' + ', '.join(named) + ')' if named else ''}?"
 

@@ -190,3 +190,15 @@ async def test_over_legacy_sse_a_handshake_client_is_asked(sandbox: Any) -> None
             refused = await session.call_tool("delete_tag", {"tag_id": made.structured_content["tag"]["id"]})
     assert refused.is_error and "declined delete_tag" in text(refused)
     assert user.asked and deletes(sandbox) == []
+
+
+def test_only_bulk_tools_count_items_toward_the_question() -> None:
+    from kit_mcp.catalogue import BY_NAME
+    from kit_mcp.confirm import asks, summary
+
+    many = [n + 1 for n in range(30)]
+    # A single write whose argument happens to be a long list is not a bulk write.
+    assert not asks(BY_NAME["create_broadcast"], "destructive", {"tag_ids": many}, 25)
+    assert asks(BY_NAME["tag_subscribers"], "destructive", {"tag_id": 5, "subscriber_ids": many}, 25)
+    assert not asks(BY_NAME["tag_subscribers"], "destructive", {"tag_id": 5, "subscriber_ids": many[:25]}, 25)
+    assert summary(BY_NAME["create_broadcast"], {"tag_ids": many}) == "Create a broadcast?"

@@ -144,6 +144,9 @@ def build_tool(op: Op, gw: Gateway) -> KitTool:
     handler = op.handler or generic
     upstream = "Maton" if op.upstream == "maton" else "Kit"
 
+    # A list tool's items, which max_items gathers over pages.
+    plural = op.view.plural if lists(op) and isinstance(op.view, Page) else None
+
     async def run(args: dict[str, Any], context: Any = None) -> CallToolResult | InputRequiredResult:
         # Asked before anything is sent; a decline or cancel is a tool error saying nothing was sent.
         if not args.get("dry_run"):
@@ -151,8 +154,7 @@ def build_tool(op: Op, gw: Gateway) -> KitTool:
             if question is not None:
                 return question
         try:
-            if args.get("max_items") and isinstance(op.view, Page):
-                plural = op.view.plural
+            if plural is not None and args.get("max_items"):
                 return result(await paging.gather(lambda page: handler(Call(gw, op, page, context)), args, plural))
             return result(await handler(Call(gw, op, args, context)))
         except DryRun as dry:

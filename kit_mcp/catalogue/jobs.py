@@ -3,10 +3,11 @@
 A job is a list of items (email addresses, ids, names) and, once planned, a list of units of work in
 the items' order: a unit is one request to Kit (a batch of up to 100 items on a bulk route, or one
 item on its single-item route). Items the plan already settles (already so, unknown to Kit) take no
-unit. The runner sends the units with their upstream's pacing, reports MCP progress after each, and:
+unit. The runner sends the units with their upstream's pacing, reports MCP progress as they finish, and:
 
 - stops dispatching before the call's time budget (KIT_MCP_CALL_BUDGET) runs out, then returns the
-  account so far with `resume`, a signed token of how far it got, bound to the call's arguments;
+  account so far with `resume`, a signed token of how far it got, bound to the call's arguments and
+  credential;
 - when the call is cancelled, sends nothing more, lets the requests already in flight finish (so the
   account is exact), logs that account and lets the cancellation through;
 - when Kit refuses the whole request (credential, rate limit, Kit down), stops there and returns the
@@ -148,9 +149,9 @@ def batches(indexes: list[int], size: int = BATCH) -> list[list[int]]:
 
 def stops_job(exc: KitError) -> bool:
     """A refusal that is about the request as a whole, not about its items."""
-    if isinstance(exc, Unauthorized | RateLimited | ServerError | NetworkError):
+    if isinstance(exc, Unauthorized | RateLimited | ServerError | NetworkError | OutcomeUnknown):
         return True
-    return isinstance(exc, OutcomeUnknown) or (isinstance(exc, KitHTTPError) and exc.status in (401, 413, 429))
+    return isinstance(exc, KitHTTPError) and exc.status == 413  # Kit's queue of bulk work is full: retry later
 
 
 @dataclass
@@ -369,6 +370,8 @@ def _cut(body: Any) -> Any:
 
 class JobReport(View):
     """The output schema of a bulk tool; its handler builds the result (Job.report or Job.dry)."""
+
+    bulk = True
 
     def result(self, data: Mapping[str, Any], status: int, args: Mapping[str, Any]) -> dict[str, Any]:
         return dict(data)

@@ -136,6 +136,8 @@ class Item:
 class View:
     """Turns Kit's answer (`data`, with its HTTP `status`) into a tool's structured result."""
 
+    bulk = False  # the result accounts for many items (a bulk tool's): its list argument counts them
+
     def result(self, data: Mapping[str, Any], status: int, args: Mapping[str, Any]) -> dict[str, Any]:
         raise NotImplementedError
 
