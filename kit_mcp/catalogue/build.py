@@ -16,6 +16,7 @@ from pydantic import ConfigDict, ValidationError, create_model
 from kit_mcp.catalogue import paging
 from kit_mcp.catalogue.call import Call, DryRun, generic, shown
 from kit_mcp.catalogue.op import Op
+from kit_mcp.catalogue.params import MAX_ITEMS
 from kit_mcp.catalogue.render import result
 from kit_mcp.catalogue.views import Page, ShapeError
 from kit_mcp.confirm import confirm
@@ -76,7 +77,7 @@ def compact(schema: Any) -> Any:
             # Nor the 10,000-item bound of bulk lists and max_items, said once in the server instructions.
             if k in ("minLength", "maxLength", "pattern") or (k in ("minimum", "minItems") and v in (0, 1)):
                 continue
-            if k in ("maxItems", "maximum") and v == 10_000:
+            if k in ("maxItems", "maximum") and v == MAX_ITEMS:
                 continue
             if k == "exclusiveMinimum":
                 out["minimum"] = v + 1 if isinstance(v, int) else v

@@ -23,9 +23,9 @@ from kit_mcp.catalogue import bulk_reads
 from kit_mcp.catalogue.bulk_units import UNKNOWN, batch, finish, inner, new_job, oauth, single, write
 from kit_mcp.catalogue.bulk_upsert import SubscriberIn, upsert_subscribers
 from kit_mcp.catalogue.call import Call
-from kit_mcp.catalogue.jobs import MAX_ITEMS, JobReport, Unit, batches, dedupe
+from kit_mcp.catalogue.jobs import JobReport, Unit, batches, dedupe
 from kit_mcp.catalogue.op import REQUIRED, Kind, Op, Param
-from kit_mcp.catalogue.params import Entry
+from kit_mcp.catalogue.params import MAX_ITEMS, Entry
 from kit_mcp.upstream.request import Method
 
 Id = Annotated[int, Field(ge=1)]

@@ -1,8 +1,9 @@
 """The reads a bulk job plans with: who is already in a tag, form or sequence; which email addresses Kit
 knows (and as which subscriber); which tags and custom fields exist. Each reads Kit's lists 1,000 to a
-page, at most PLAN_PAGES pages (planning is done again by each call of a resumed job, so it must stay a
-small share of the call's budget: ten requests are five seconds at an API key's pace), and says when it
-gave up, so the job goes ahead without what it could not learn."""
+page. Members and subscribers are read at most PLAN_PAGES pages (planning is done again by each call of a
+resumed job, so it must stay a small share of the call's budget: ten requests are five seconds at an API
+key's pace), saying when they gave up, so the job goes ahead without what it could not learn; an account's
+tags and custom fields are short lists, read whole."""
 
 from __future__ import annotations
 
@@ -11,8 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from kit_mcp.catalogue.call import KIT_PAGE as PAGE
-from kit_mcp.catalogue.call import Call
+from kit_mcp.catalogue.call import KIT_PAGE, Call
 
 LOOKUPS = 3  # up to this many addresses are looked up one by one rather than by reading the list
 PLAN_PAGES = 10  # the most pages (or lookups) one plan reads of a list
@@ -35,7 +35,7 @@ async def members(call: Call, path: str, ids: Mapping[str, Any], writes: int) ->
     otherwise)."""
     found = Members()
     async for rows, total in call.pages(path, "subscribers", ids=ids, query={"status": "all"}, count=True):
-        if total is not None and math.ceil(total / PAGE) > min(max(2, writes), PLAN_PAGES):
+        if total is not None and math.ceil(total / KIT_PAGE) > min(max(2, writes), PLAN_PAGES):
             return None
         for row in rows:
             sid, email = row.get("id"), row.get("email_address")
@@ -72,7 +72,7 @@ async def subscribers_by_email(call: Call, emails: list[str]) -> Known:
             missing = len(wanted) - len(found)
             if not missing:
                 return known
-            if (total is not None and math.ceil(total / PAGE) - read_pages > missing) or read_pages >= PLAN_PAGES:
+            if (total is not None and math.ceil(total / KIT_PAGE) - read_pages > missing) or read_pages >= PLAN_PAGES:
                 break  # a long list and few addresses left: look those up instead (if few enough)
         else:
             return known  # the whole list read: the others are not Kit's

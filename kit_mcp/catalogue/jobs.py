@@ -51,7 +51,6 @@ logger = logging.getLogger("kit_mcp.jobs")
 
 Outcome = Literal["succeeded", "unchanged", "failed"]
 Decision = tuple[Outcome, str | None]
-MAX_ITEMS = 10_000
 BATCH = 100  # Kit's bulk routes answer synchronously up to 100 items
 WORKERS = 4  # units in flight at once; the pacing decides the rate
 # A resume token is signed with a key that lives as long as the process: a token cannot be forged to skip

@@ -15,11 +15,11 @@ from typing import Annotated, Any
 
 from pydantic import Field, WithJsonSchema
 
+from kit_mcp.catalogue.call import KIT_PAGE
+from kit_mcp.catalogue.params import MAX_ITEMS
 from kit_mcp.catalogue.render import table
 
-MAX_ITEMS = 10_000
 TEXT_BOUND = 30_000
-KIT_PAGE = 1000
 FIRST_PAGE = 250  # the first page is sized blind; the rest by what its items took
 # 0 (the default): one page, as per_page and after say; the bound is said in the server instructions.
 MaxItems = Annotated[int, Field(ge=0, le=MAX_ITEMS), WithJsonSchema({"type": "integer"})]

@@ -10,6 +10,8 @@ from pydantic import Field, StringConstraints, WithJsonSchema
 
 from kit_mcp.catalogue.op import REQUIRED, Param
 
+# The most items one call takes or gathers (bulk lists, max_items), said once in the server instructions.
+MAX_ITEMS = 10_000
 # Dates are YYYY-MM-DD, said once in the server instructions rather than on each of ~30 filters.
 Day = Annotated[date | None, WithJsonSchema({"type": "string"})]
 # Validated 1..1000; the bound and the default are said once, in the server instructions.
