@@ -30,10 +30,10 @@ import anyio
 
 from kit_mcp.catalogue.select import Selection
 from kit_mcp.sandbox import SandboxState
+from kit_mcp.sandbox.seed import more_subscribers
 from kit_mcp.sandbox.serve import running_sandbox
 from kit_mcp.settings import Settings
 from tests.helpers import kit_settings, mcp_client
-from tests.test_bulk import seed
 
 ITEMS = 1000
 ALL = Selection.of(["all"])
@@ -114,7 +114,7 @@ async def oauth(url: str, ids: list[int], runs: int, settings: Settings) -> dict
 
 async def main(args: argparse.Namespace) -> None:
     state = SandboxState(seed=0)
-    ids = [row["id"] for row in seed(state.account, ITEMS)]
+    ids = [row["id"] for row in more_subscribers(state.account, ITEMS)]
     with running_sandbox(state) as url:
         paced = await api_key(url, state, ids, args.scale)
         print(

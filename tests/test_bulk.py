@@ -15,30 +15,10 @@ from mcp.types import CallToolResult
 
 from kit_mcp.catalogue.bulk import UNKNOWN
 from kit_mcp.sandbox.faults import Fault
-from kit_mcp.sandbox.store import Account
+from kit_mcp.sandbox.seed import more_subscribers as seed
 from tests.helpers import ALL, call, fail, kit_settings, maton_settings, mcp_client, text
 from tests.test_confirm import User, client
 from tests.test_http import TOKENS, authed, hosted, legacy_sse, streamable
-
-
-def seed(account: Account, count: int, prefix: str = "bulk") -> list[dict[str, Any]]:
-    """`count` more active subscribers, put straight into the sandbox's account."""
-    rows = []
-    for n in range(count):
-        sid, now = account.new_id(), account.now()
-        row = {
-            "id": sid,
-            "first_name": f"B{n}",
-            "email_address": f"{prefix}.{n}@example.com",
-            "state": "active",
-            "created_at": now,
-            "updated_at": now,
-            "cancelled_at": None,
-            "fields": {},
-        }
-        account.subscribers[sid] = row
-        rows.append(row)
-    return rows
 
 
 def writes(sandbox: Any, path: str | None = None) -> list[Any]:

@@ -10,8 +10,8 @@ import tiktoken
 from kit_mcp.catalogue import CATALOGUE
 from kit_mcp.catalogue.build import input_model, lists
 from kit_mcp.catalogue.paging import TEXT_BOUND
+from kit_mcp.sandbox.seed import more_subscribers as seed
 from tests.helpers import ALL, call, fail, kit_settings, mcp_client, text
-from tests.test_bulk import seed
 
 
 def test_every_list_tool_takes_max_items() -> None:

@@ -118,6 +118,27 @@ def _subscribers(rng: random.Random, account: Account) -> None:
         }
 
 
+def more_subscribers(account: Account, count: int, prefix: str = "bulk") -> list[Row]:
+    """`count` more active subscribers (`<prefix>.<n>@example.com`), newest last: the many a bulk tool or a
+    long list is tried on (the tests and benchmarks/bulk.py)."""
+    rows = []
+    for n in range(count):
+        sid, now = account.new_id(), account.now()
+        row: Row = {
+            "id": sid,
+            "first_name": f"B{n}",
+            "email_address": f"{prefix}.{n}@example.com",
+            "state": "active",
+            "created_at": now,
+            "updated_at": now,
+            "cancelled_at": None,
+            "fields": {},
+        }
+        account.subscribers[sid] = row
+        rows.append(row)
+    return rows
+
+
 def _after(account: Account, sid: int, **delta: int) -> str:
     return iso(datetime.fromisoformat(account.subscribers[sid]["created_at"]) + timedelta(**delta))
 
