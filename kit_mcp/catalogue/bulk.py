@@ -163,11 +163,12 @@ async def _named_job(call: Call, arg: str, kind: str, field: str, already: int |
     have = {str(row.get(field, "")).lower() for row in await bulk_reads.everything(call, f"/v4/{kind}", kind)}
     pending = job.settle(lambda i: labels[i].lower() in have)
     units: list[Unit] = []
-    if not oauth(call):
+    bulk_route = oauth(call)
+    if not bulk_route:
         units = [
             single(call, i, write(call, "POST", f"/v4/{kind}", {field: labels[i]}), False, already) for i in pending
         ]
-    for chunk in batches(pending) if oauth(call) else []:
+    for chunk in batches(pending) if bulk_route else []:
         body = {kind: [{field: labels[i]} for i in chunk], "callback_url": None}
 
         def named(failure: Mapping[str, Any]) -> str:

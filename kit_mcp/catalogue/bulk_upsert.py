@@ -56,17 +56,18 @@ async def upsert_subscribers(call: Call) -> dict[str, Any]:
         body: dict[str, Any] = items[i].model_dump(exclude_none=True, exclude=None if fields else {"fields"})
         return body | {"email_address": labels[i]}
 
+    bulk_route = oauth(call)
     ids_by_key: dict[str, int] = {}
-    if oauth(call) and any(items[i].fields for i in pending):
+    if bulk_route and any(items[i].fields for i in pending):
         rows = await bulk_reads.everything(call, "/v4/custom_fields", "custom_fields")
         ids_by_key = {r["key"]: r["id"] for r in rows if isinstance(r.get("key"), str) and isinstance(r.get("id"), int)}
 
     def in_bulk(i: int) -> bool:
-        given = items[i].fields or {}
-        return all(k in ids_by_key and v is not None for k, v in given.items())
+        fields = items[i].fields or {}
+        return all(k in ids_by_key and v is not None for k, v in fields.items())
 
     units: list[Unit] = []
-    bulk = [i for i in pending if in_bulk(i)] if oauth(call) else []
+    bulk = [i for i in pending if in_bulk(i)] if bulk_route else []
     for chunk in batches(bulk):
         request = write(
             call, "POST", "/v4/bulk/subscribers", {"subscribers": [one(i, False) for i in chunk], "callback_url": None}
