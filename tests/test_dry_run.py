@@ -62,3 +62,20 @@ async def test_a_dry_run_shows_the_request_and_changes_nothing(sandbox: Any) -> 
     }
     assert gone["request"] == {"method": "DELETE", "path": "/v4/bulk/tags", "body": {"tags": [{"id": tag["id"]}]}}
     assert still[tag["id"]] == tag["name"]
+
+
+async def test_a_bulk_dry_run_with_requests_and_failed_items_reads_as_both_tables(sandbox: Any) -> None:
+    # The argument fuzzer's case: an API key (single updates by field key), one value naming no field.
+    async with mcp_client(kit_settings(sandbox.url), ALL) as kit:
+        field = (await call(kit, "list_custom_fields"))["custom_fields"][0]["id"]
+        sid = (await call(kit, "list_subscribers", per_page=1))["subscribers"][0]["id"]
+        values = [
+            {"subscriber_id": sid, "custom_field_id": field, "value": "x"},
+            {"subscriber_id": sid, "custom_field_id": 1, "value": ""},
+        ]
+        plan = await call(kit, "update_custom_field_values", values=values, dry_run=True)
+    assert plan["would_send"] == [
+        {"method": "PUT", "path": f"/v4/subscribers/{sid}", "requests": 1, "items": 1},
+    ]
+    assert [f["item"] for f in plan["failed_items"]] == [f"{sid}/1"]
+    assert [r for r in sandbox.state.journal if r.method != "GET"] == []
